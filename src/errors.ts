@@ -1,0 +1,11 @@
+/**
+ * The root of every error Lethe reports. Each failure has its own subclass with a stable
+ * `name` (tests and host apps match on `name`, never on message text). Messages carry public
+ * data only: never key bytes, never the secret words of a pairing code.
+ */
+export class LetheError extends Error {
+  override readonly name: string = "LetheError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
