@@ -1,0 +1,55 @@
+/**
+ * node:crypto AES-256-GCM backend (Node only; import it through `lethe-sync/crypto/node`).
+ * Same bytes as nobleAead. node:crypto copies the key into an OpenSSL cipher context per call,
+ * and OpenSSL cleanses that context when it is freed; the only JS-visible copy is our buffer.
+ */
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { AEAD_TAG_BYTES, checkAeadInputs, type Aead } from "./aead.js";
+import { AuthenticationError } from "./errors.js";
+
+export const nodeAead: Aead = {
+  name: "node-aes-256-gcm",
+  seal(key, nonce, aad, plaintext) {
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_BYTES);
+    sealInto(key, nonce, aad, plaintext, out, 0);
+    return out;
+  },
+  sealInto,
+  open(key, nonce, aad, sealed) {
+    checkAeadInputs(key, nonce, aad, sealed);
+    if (sealed.length < AEAD_TAG_BYTES) throw new AuthenticationError("sealed data shorter than the tag");
+    const split = sealed.length - AEAD_TAG_BYTES;
+    const d = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: AEAD_TAG_BYTES });
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(split));
+    const body = d.update(sealed.subarray(0, split));
+    let fin: Uint8Array;
+    try {
+      fin = d.final();
+    } catch {
+      body.fill(0); // unauthenticated plaintext never leaves
+      throw new AuthenticationError("authentication failed");
+    }
+    // Hand out a view only when it owns its whole ArrayBuffer (never a slice of a shared pool).
+    if (fin.length === 0 && body.byteOffset === 0 && body.buffer.byteLength === body.length) {
+      return new Uint8Array(body.buffer, 0, body.length);
+    }
+    const out = new Uint8Array(body.length + fin.length);
+    out.set(body, 0);
+    out.set(fin, body.length);
+    return out;
+  },
+};
+
+/** Writes ciphertext || tag into `out` at `offset` (one copy less than `seal` + `set`). */
+function sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+  checkAeadInputs(key, nonce, aad, plaintext);
+  if (out.length - offset < plaintext.length + AEAD_TAG_BYTES) throw new RangeError("aead output buffer too small");
+  const c = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: AEAD_TAG_BYTES });
+  c.setAAD(aad);
+  const body = c.update(plaintext);
+  out.set(body, offset);
+  const fin = c.final(); // empty for GCM (a stream mode); kept for correctness
+  out.set(fin, offset + body.length);
+  out.set(c.getAuthTag(), offset + body.length + fin.length);
+}

@@ -1,0 +1,97 @@
+/**
+ * Pairing codes: `<nameplate>-<word>-<word>[-<word>…]`, magic-wormhole style (DESIGN §4,
+ * docs/protocol.md §1). Words are from the PGP list, odd list first, alternating; one random
+ * byte per word. Parsing accepts what a person types (case, surrounding space, doubled or odd
+ * separators, Unicode forms via NFC) and returns the canonical code as UTF-8 bytes, which is
+ * the SPAKE2 password. The canonical string exists only inside `parseCode`.
+ */
+import { randomBytes } from "@noble/hashes/utils.js";
+import { abytes } from "./bytes.js";
+import { CodeFormatError, UnknownWordError } from "./errors.js";
+import type { RandomSource } from "./spake2.js";
+import { byteOf, listFor } from "./words.js";
+
+export const DEFAULT_CODE_WORDS = 2;
+export const MAX_CODE_WORDS = 16;
+/** Upper bound on code text we parse at all (a bounded decode of user input). */
+export const MAX_CODE_TEXT = 512;
+const NAMEPLATE = /^[0-9]{1,9}$/;
+
+export interface GenerateCodeOptions {
+  /** Decimal digits (from the relay or the LAN host). */
+  readonly nameplate: string;
+  /** Number of words, default 2 (16 bits per online guess). */
+  readonly words?: number;
+  readonly random?: RandomSource;
+}
+
+export interface ParsedCode {
+  /** Canonical nameplate (decimal, no leading zeros); public. */
+  readonly nameplate: string;
+  /** UTF-8 of the canonical whole code; the SPAKE2 password. Zero it when done. */
+  readonly password: Uint8Array;
+}
+
+function canonicalNameplate(text: string): string {
+  if (!NAMEPLATE.test(text)) throw new CodeFormatError("nameplate must be 1-9 decimal digits");
+  return String(Number(text));
+}
+
+/** A fresh code for display to the person. */
+export function generateCode(options: GenerateCodeOptions): string {
+  const nameplate = canonicalNameplate(options.nameplate);
+  const n = options.words ?? DEFAULT_CODE_WORDS;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CODE_WORDS) {
+    throw new CodeFormatError(`word count must be an integer in [1, ${MAX_CODE_WORDS}]`);
+  }
+  const bytes = abytes((options.random ?? randomBytes)(n), `random(${n})`, n);
+  try {
+    return [nameplate, ...Array.from(bytes, (b, i) => listFor(i)[b] as string)].join("-");
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+// Separators a person may type or a phone may substitute: ASCII and Unicode dashes, spaces,
+// underscores, dots, commas, slashes. Runs of them count as one.
+const SEPARATORS = /[\s\-_.,/\u2010-\u2015\u2212]+/u;
+
+/** Canonicalises typed code text; throws CodeFormatError / UnknownWordError. */
+export function parseCode(text: string): ParsedCode {
+  if (typeof text !== "string") throw new CodeFormatError("code must be a string");
+  if (text.length > MAX_CODE_TEXT) throw new CodeFormatError(`code text longer than ${MAX_CODE_TEXT} characters`);
+  const parts = text.normalize("NFC").toLowerCase().split(SEPARATORS).filter((p) => p.length > 0);
+  const [first, ...words] = parts;
+  if (first === undefined) throw new CodeFormatError("code is empty");
+  const nameplate = canonicalNameplate(first);
+  if (words.length === 0) throw new CodeFormatError("code has no words after the nameplate");
+  if (words.length > MAX_CODE_WORDS) throw new CodeFormatError(`code has more than ${MAX_CODE_WORDS} words`);
+  words.forEach((w, i) => {
+    if (byteOf(w, i) === undefined) throw new UnknownWordError(w, i + 1, suggest(w, listFor(i)));
+  });
+  return { nameplate, password: new TextEncoder().encode([nameplate, ...words].join("-")) };
+}
+
+/** The three closest words of `list` by edit distance (ties in list order). */
+export function suggest(word: string, list: readonly string[], count = 3): string[] {
+  return list
+    .map((w, i) => ({ w, i, d: editDistance(word, w) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .slice(0, count)
+    .map((x) => x.w);
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + cost);
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}

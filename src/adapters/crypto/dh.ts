@@ -1,0 +1,35 @@
+/**
+ * X25519 for the rotation ratchet (RFC 7748 via @noble/curves). An all-zero shared secret
+ * (a low-order peer key) is refused: with it the ratchet would mix in nothing.
+ */
+import { x25519 } from "@noble/curves/ed25519.js";
+import { abytes } from "./bytes.js";
+import { RotationError } from "./errors.js";
+
+export const X25519_BYTES = 32;
+
+/** Public key for a 32-byte secret. */
+export function x25519Public(secret: Uint8Array): Uint8Array {
+  abytes(secret, "x25519 secret", X25519_BYTES);
+  return x25519.getPublicKey(secret);
+}
+
+/** DH(secret, peerPublic); throws RotationError for a malformed or low-order peer key. */
+export function x25519Shared(secret: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+  abytes(secret, "x25519 secret", X25519_BYTES);
+  if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_BYTES) {
+    throw new RotationError("X25519 public key must be 32 bytes");
+  }
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(secret, peerPublic);
+  } catch {
+    throw new RotationError("X25519 public key refused (low order)");
+  }
+  // noble already refuses an all-zero result; keep the check local so the rule does not
+  // depend on a library default.
+  let acc = 0;
+  for (const b of shared) acc |= b;
+  if (acc === 0) throw new RotationError("X25519 public key refused (low order)");
+  return shared;
+}

@@ -1,0 +1,357 @@
+/**
+ * The secure channel: sealed frames, per-(epoch, direction) replay windows, the X25519 rotation
+ * ratchet, and the signaling seal (docs/protocol.md §4–6). Created from a KeyStore that holds a
+ * confirmed pairing; every key it derives is owned by that store.
+ *
+ * Rotation (initiator I, responder R, both at epoch e):
+ *   I: startRotation()     -> ROTATE body {e+1, pub_I}, sealed at epoch e
+ *   R: handleRotate(body)  -> installs epoch e+1 (receive now), returns ROTATE_ACK {e+1, pub_R};
+ *                             R's send epoch becomes e+1 right after R seals that ACK frame, so the
+ *                             ACK is R's last frame at epoch e.
+ *   I: handleRotateAck(b)  -> installs e+1 and sends at e+1.
+ * Both zero root_e, the ephemeral secrets and the DH output at once; the epoch-e receive key
+ * stays until `expireEpoch(e)` (the grace window), the epoch-e send key goes at the switch.
+ * Collision (both sent ROTATE for e+1): the "lo" side's rotation wins; "hi" drops its own.
+ * Frames must travel over an ordered channel (WebRTC data channels are ordered by default).
+ */
+import { randomBytes } from "@noble/hashes/utils.js";
+import type { Aead } from "./aead.js";
+import { x25519Public, x25519Shared } from "./dh.js";
+import { abytes, readU32, readU64n, writeU32, writeU64n } from "./bytes.js";
+import {
+  BadHeaderError,
+  KeyStoreWipedError,
+  PairingStateError,
+  RotationError,
+  SequenceExhaustedError,
+  UnknownEpochError,
+} from "./errors.js";
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_TAG_BYTES,
+  FrameType,
+  isFrameType,
+  MAX_SEQ,
+  nonceFor,
+  readHeader,
+  writeHeader,
+} from "./frame.js";
+import { otherDirection, ratchetRoot, trafficKey, type Direction } from "./key-schedule.js";
+import { takePairing, type KeyStore } from "./key-store.js";
+import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from "./replay-window.js";
+import type { RandomSource } from "./spake2.js";
+
+export const ROTATE_BODY_BYTES = 36;
+export const SIGNAL_VERSION = 1;
+export const SIGNAL_HEADER_BYTES = 9;
+/** A sealed signal blob must fit the relay's 64 KiB blob limit. */
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+
+export interface OpenedFrame {
+  readonly type: FrameType;
+  readonly epoch: number;
+  readonly seq: bigint;
+  readonly payload: Uint8Array;
+}
+
+export interface SecureChannelOptions {
+  readonly keyStore: KeyStore;
+  readonly aead: Aead;
+  /** Replay window per (epoch, direction), a multiple of 32; default 1024. */
+  readonly replayWindowSize?: number;
+  /** Largest whole frame accepted or produced; default 1 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Randomness for X25519 ephemeral secrets (tests inject it). */
+  readonly random?: RandomSource;
+}
+
+export interface SecureChannel {
+  readonly direction: Direction;
+  /** Epoch our frames are sealed under now. */
+  readonly sendEpoch: number;
+  /** Newest epoch whose keys are installed (the ratchet position). */
+  readonly epoch: number;
+  /** Epochs that still have a receive key. */
+  readonly receiveEpochs: readonly number[];
+  readonly rotationPending: boolean;
+  /** Public 128-bit id (32 hex chars) for a re-signaling mailbox, derived one-way from root_0. */
+  readonly mailboxId: string;
+  readonly wiped: boolean;
+  seal(type: FrameType, payload: Uint8Array): Uint8Array;
+  open(frame: Uint8Array): OpenedFrame;
+  startRotation(): Uint8Array;
+  handleRotate(body: Uint8Array): Uint8Array | null;
+  handleRotateAck(body: Uint8Array): number;
+  expireEpoch(epoch: number): void;
+  sealSignal(blob: Uint8Array): Uint8Array;
+  openSignal(sealed: Uint8Array): Uint8Array;
+  /** Counts of refused inbound frames/blobs by error name (public data for diagnostics). */
+  rejections(): Readonly<Record<string, number>>;
+  /** Zeroes every key (the whole KeyStore). Idempotent. */
+  wipe(): void;
+}
+
+interface SendState {
+  epoch: number;
+  key: Uint8Array;
+  seq: number;
+}
+interface ReceiveState {
+  key: Uint8Array;
+  window: ReplayWindow;
+}
+interface PendingRotation {
+  epoch: number;
+  secret: Uint8Array;
+  pub: Uint8Array;
+}
+
+/** Seals `plaintext` with nonce(seq) and aad = out[0..headerBytes), writing right after it. */
+function sealAfterHeader(aead: Aead, key: Uint8Array, seq: number, out: Uint8Array, headerBytes: number, plaintext: Uint8Array): void {
+  const aad = out.subarray(0, headerBytes);
+  if (aead.sealInto) aead.sealInto(key, nonceFor(seq), aad, plaintext, out, headerBytes);
+  else out.set(aead.seal(key, nonceFor(seq), aad, plaintext), headerBytes);
+}
+
+function encodeRotateBody(epoch: number, pub: Uint8Array): Uint8Array {
+  const body = new Uint8Array(ROTATE_BODY_BYTES);
+  writeU32(body, 0, epoch);
+  body.set(pub, 4);
+  return body;
+}
+function decodeRotateBody(body: Uint8Array, what: string): { epoch: number; pub: Uint8Array } {
+  if (!(body instanceof Uint8Array) || body.length !== ROTATE_BODY_BYTES) {
+    throw new RotationError(`${what} body must be ${ROTATE_BODY_BYTES} bytes`);
+  }
+  return { epoch: readU32(body, 0), pub: body.slice(4) };
+}
+
+export function createSecureChannel(options: SecureChannelOptions): SecureChannel {
+  const { keyStore: store, aead } = options;
+  const windowSize = options.replayWindowSize ?? DEFAULT_REPLAY_WINDOW;
+  const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const random: RandomSource = options.random ?? ((n) => randomBytes(n));
+  new ReplayWindow(windowSize); // validate the size now, not at the first rotation
+  if (!Number.isInteger(maxFrame) || maxFrame < FRAME_HEADER_BYTES + FRAME_TAG_BYTES) {
+    throw new RangeError(`maxFrameBytes too small: ${maxFrame}`);
+  }
+  if (store.wiped) throw new KeyStoreWipedError("key store is wiped");
+  const pairing = takePairing(store);
+  if (!pairing) throw new PairingStateError("key store holds no confirmed pairing");
+
+  const dir = pairing.direction;
+  const peerDir = otherDirection(dir);
+  let root = pairing.root;
+  let rootEpoch = 0;
+  let send: SendState = { epoch: 0, key: pairing.send0, seq: 0 };
+  let staged: SendState | undefined; // responder's next send state, live after the ACK is sealed
+  const receive = new Map<number, ReceiveState>([[0, { key: pairing.receive0, window: new ReplayWindow(windowSize) }]]);
+  let pending: PendingRotation | undefined;
+  const signalSend: SendState = { epoch: 0, key: pairing.signalSend, seq: 0 };
+  const signalReceive: ReceiveState = { key: pairing.signalReceive, window: new ReplayWindow(windowSize) };
+  const rejected: Record<string, number> = {};
+  let wiped = false;
+
+  const live = () => {
+    if (wiped || store.wiped) {
+      wiped = true;
+      throw new KeyStoreWipedError("secure channel is wiped");
+    }
+  };
+  const count = (e: unknown): never => {
+    const name = e instanceof Error ? e.name : "Error";
+    rejected[name] = (rejected[name] ?? 0) + 1;
+    throw e;
+  };
+  const nextSeq = (s: SendState): number => {
+    if (s.seq >= MAX_SEQ) throw new SequenceExhaustedError("sequence space exhausted; rotate keys");
+    return s.seq++;
+  };
+
+  /** Installs epoch `next` from a fresh root; zeroes the old root. */
+  const advance = (next: number, newRoot: Uint8Array): SendState => {
+    store.release(root);
+    root = store.adopt("root", newRoot);
+    rootEpoch = next;
+    receive.set(next, { key: store.adopt("traffic-receive", trafficKey(root, peerDir)), window: new ReplayWindow(windowSize) });
+    return { epoch: next, key: store.adopt("traffic-send", trafficKey(root, dir)), seq: 0 };
+  };
+
+  const dh = (secret: Uint8Array, pub: Uint8Array): Uint8Array => {
+    return store.adopt("x25519-shared", x25519Shared(secret, pub));
+  };
+
+  const freshEphemeral = (): { secret: Uint8Array; pub: Uint8Array } => {
+    const secret = store.adopt("x25519-ephemeral", abytes(random(32), "random(32)", 32));
+    return { secret, pub: x25519Public(secret) };
+  };
+
+  return {
+    direction: dir,
+    get sendEpoch() {
+      return send.epoch;
+    },
+    get epoch() {
+      return rootEpoch;
+    },
+    get receiveEpochs() {
+      return [...receive.keys()].sort((a, b) => a - b);
+    },
+    get rotationPending() {
+      return pending !== undefined;
+    },
+    mailboxId: pairing.mailboxId,
+    get wiped() {
+      return wiped || store.wiped;
+    },
+
+    seal(type, payload) {
+      live();
+      if (!isFrameType(type)) throw new RangeError(`unknown frame type ${String(type)}`);
+      abytes(payload, "payload");
+      if (payload.length > maxFrame - FRAME_HEADER_BYTES - FRAME_TAG_BYTES) {
+        throw new RangeError(`payload of ${payload.length} bytes exceeds the frame limit of ${maxFrame}`);
+      }
+      const s = send;
+      const seq = nextSeq(s);
+      const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES);
+      writeHeader(out, type, s.epoch, seq);
+      sealAfterHeader(aead, s.key, seq, out, FRAME_HEADER_BYTES, payload);
+      if (type === FrameType.ROTATE_ACK && staged) {
+        // The ACK is our last frame at the old epoch; its send key goes now (forward secrecy).
+        store.release(s.key);
+        send = staged;
+        staged = undefined;
+      }
+      return out;
+    },
+
+    open(frame) {
+      live();
+      try {
+        const h = readHeader(frame, maxFrame);
+        const r = receive.get(h.epoch);
+        if (!r) throw new UnknownEpochError(`no receive key for epoch ${h.epoch}`);
+        r.window.check(h.seq);
+        const payload = aead.open(r.key, nonceFor(h.seq), frame.subarray(0, FRAME_HEADER_BYTES), frame.subarray(FRAME_HEADER_BYTES));
+        r.window.commit(h.seq);
+        return { type: h.type, epoch: h.epoch, seq: BigInt(h.seq), payload };
+      } catch (e) {
+        return count(e);
+      }
+    },
+
+    startRotation() {
+      live();
+      if (pending) throw new RotationError(`rotation to epoch ${pending.epoch} already pending`);
+      if (staged) throw new RotationError("seal the pending ROTATE_ACK before starting a rotation");
+      if (rootEpoch >= 0xffff_ffff) throw new RotationError("epoch space exhausted");
+      const { secret, pub } = freshEphemeral();
+      pending = { epoch: rootEpoch + 1, secret, pub };
+      return encodeRotateBody(pending.epoch, pub);
+    },
+
+    handleRotate(body) {
+      live();
+      try {
+        const { epoch, pub: peerPub } = decodeRotateBody(body, "ROTATE");
+        if (epoch !== rootEpoch + 1) throw new RotationError(`ROTATE for epoch ${epoch}, expected ${rootEpoch + 1}`);
+        if (staged) throw new RotationError("ROTATE while our ROTATE_ACK is unsent");
+        if (pending && pending.epoch === epoch) {
+          if (dir === "lo") return null; // collision: ours wins, the peer acks ours
+          store.release(pending.secret); // collision: theirs wins, drop ours
+          pending = undefined;
+        }
+        const eph = freshEphemeral();
+        let shared: Uint8Array | undefined;
+        try {
+          shared = dh(eph.secret, peerPub);
+          staged = advance(epoch, ratchetRoot(root, shared, epoch, peerPub, eph.pub));
+        } finally {
+          store.release(eph.secret);
+          store.release(shared);
+        }
+        return encodeRotateBody(epoch, eph.pub);
+      } catch (e) {
+        return count(e);
+      }
+    },
+
+    handleRotateAck(body) {
+      live();
+      try {
+        const { epoch, pub: peerPub } = decodeRotateBody(body, "ROTATE_ACK");
+        if (!pending || pending.epoch !== epoch) throw new RotationError(`unexpected ROTATE_ACK for epoch ${epoch}`);
+        const shared = dh(pending.secret, peerPub); // a refused key leaves the rotation pending
+        let next: SendState;
+        try {
+          next = advance(epoch, ratchetRoot(root, shared, epoch, pending.pub, peerPub));
+        } finally {
+          store.release(shared);
+        }
+        store.release(pending.secret);
+        pending = undefined;
+        store.release(send.key);
+        send = next;
+        return epoch;
+      } catch (e) {
+        return count(e);
+      }
+    },
+
+    expireEpoch(epoch) {
+      live();
+      if (epoch >= rootEpoch) throw new RangeError(`epoch ${epoch} is current; only older epochs expire`);
+      const r = receive.get(epoch);
+      if (!r) return;
+      store.release(r.key);
+      receive.delete(epoch);
+    },
+
+    sealSignal(blob) {
+      live();
+      abytes(blob, "signal blob");
+      if (blob.length > MAX_SIGNAL_BYTES - SIGNAL_HEADER_BYTES - FRAME_TAG_BYTES) {
+        throw new RangeError(`signal blob of ${blob.length} bytes exceeds ${MAX_SIGNAL_BYTES}`);
+      }
+      const seq = nextSeq(signalSend);
+      const out = new Uint8Array(SIGNAL_HEADER_BYTES + blob.length + FRAME_TAG_BYTES);
+      out[0] = SIGNAL_VERSION;
+      writeU64n(out, 1, seq);
+      sealAfterHeader(aead, signalSend.key, seq, out, SIGNAL_HEADER_BYTES, blob);
+      return out;
+    },
+
+    openSignal(sealed) {
+      live();
+      try {
+        if (!(sealed instanceof Uint8Array)) throw new BadHeaderError("signal blob is not bytes");
+        if (sealed.length < SIGNAL_HEADER_BYTES + FRAME_TAG_BYTES || sealed.length > MAX_SIGNAL_BYTES) {
+          throw new BadHeaderError(`signal blob length ${sealed.length} out of bounds`);
+        }
+        if (sealed[0] !== SIGNAL_VERSION) throw new BadHeaderError(`unsupported signal version ${sealed[0]}`);
+        const seq = readU64n(sealed, 1);
+        if (seq < 0) throw new BadHeaderError("signal sequence number out of range");
+        signalReceive.window.check(seq);
+        const blob = aead.open(signalReceive.key, nonceFor(seq), sealed.subarray(0, SIGNAL_HEADER_BYTES), sealed.subarray(SIGNAL_HEADER_BYTES));
+        signalReceive.window.commit(seq);
+        return blob;
+      } catch (e) {
+        return count(e);
+      }
+    },
+
+    rejections() {
+      return { ...rejected };
+    },
+
+    wipe() {
+      wiped = true;
+      pending = undefined;
+      staged = undefined;
+      receive.clear();
+      store.wipe();
+    },
+  };
+}
