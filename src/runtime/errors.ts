@@ -1,0 +1,36 @@
+/**
+ * Errors the runtime reports. Each has a stable `name`; messages hold public data only.
+ * `WrongCodeError` is the crypto adapter's own class, re-exported so host apps import one name.
+ */
+import { LetheError } from "../errors.js";
+import type { EndReason } from "../machines/protocol.js";
+
+export { WrongCodeError } from "../adapters/crypto/errors.js";
+
+/** A frame body, signal or pairing message from the peer did not decode (schema or binary). */
+export class BodyDecodeError extends LetheError {
+  override readonly name: string = "BodyDecodeError";
+}
+/** A sealed signaling message opened but its content is malformed. */
+export class SignalDecodeError extends BodyDecodeError {
+  override readonly name = "SignalDecodeError";
+}
+/** A pairing-envelope message (SPAKE2 message or confirmation tag) is malformed or out of order. */
+export class PairingMessageError extends BodyDecodeError {
+  override readonly name = "PairingMessageError";
+}
+/** A frame body (SYNC, AWARENESS, ROTATE, BYE…) from an authenticated peer is malformed. */
+export class FrameBodyError extends BodyDecodeError {
+  override readonly name = "FrameBodyError";
+}
+/** host()/join() called when the engine is not idle, or after end. */
+export class EngineStateError extends LetheError {
+  override readonly name = "EngineStateError";
+}
+/** join() was pending and the session ended for a reason other than a wrong code. */
+export class SessionEndedError extends LetheError {
+  override readonly name = "SessionEndedError";
+  constructor(readonly reason: EndReason) {
+    super(`the session ended (${reason}) before it connected`);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * `lethe-sync`: the engine a host app embeds, the in-memory network to try it, and the public
+ * types. See docs/api.md.
+ */
+export { createSyncEngine, DEFAULT_ENGINE_TIMINGS } from "./engine.js";
+export type {
+  ActorView, EngineClock, EngineDebug, EngineEvent, EngineState, EngineStatus, EngineTimings, SyncEngine, SyncEngineOptions,
+} from "./types.js";
+export { BodyDecodeError, EngineStateError, FrameBodyError, PairingMessageError, SessionEndedError, SignalDecodeError, WrongCodeError } from "./errors.js";
+export { createMemoryNetwork } from "../adapters/memory/index.js";
+export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "../adapters/memory/index.js";
+export { createYjsCrdt } from "../adapters/crdt/yjs.js";
+export type { Crdt, CrdtChange, CrdtMessage, Presence } from "../adapters/crdt/types.js";
+export type { Transport, Channel, SignalPipe, ChannelState, ChannelCloseReason, ConnectOptions } from "../adapters/transport/types.js";
+export type { Signaling, SignalingSession } from "../adapters/signaling/types.js";
+export type { Discovery, ServiceRecord, Advertisement } from "../adapters/discovery/types.js";
+export type { EndReason, Role, Timings } from "../machines/protocol.js";
+export { DEFAULT_TIMINGS } from "../machines/protocol.js";
+export { LetheError } from "../errors.js";

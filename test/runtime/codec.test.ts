@@ -1,0 +1,68 @@
+/**
+ * The runtime's wire bodies: round trips, and hostile bytes are typed errors (BodyDecodeError
+ * subclasses), never anything else.
+ */
+import { describe, expect } from "vitest";
+import { test, fc } from "@fast-check/vitest";
+import {
+  decodeBody, decodeByeBody, decodePairingEnvelope, decodeSignalEnvelope, encodeBody, encodeBye,
+  encodePairingEnvelope, encodeSignalEnvelope, type BodyPart,
+} from "../../src/runtime/codec.js";
+import { BodyDecodeError } from "../../src/runtime/errors.js";
+
+const part: fc.Arbitrary<BodyPart> = fc.oneof(
+  fc.record({ t: fc.constant("whole" as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+  fc.record({ t: fc.constant("request" as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+  fc.integer({ min: 2, max: 50 }).chain((total) =>
+    fc.record({
+      t: fc.constant("frag" as const),
+      id: fc.integer({ min: 0, max: 2 ** 32 }),
+      total: fc.constant(total),
+      index: fc.integer({ min: 0, max: total - 1 }),
+      bytes: fc.uint8Array({ maxLength: 64 }),
+    }),
+  ),
+);
+
+const onlyTyped = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BodyDecodeError);
+    expect((e as Error).name).toMatch(/^(FrameBodyError|PairingMessageError|SignalDecodeError)$/);
+  }
+};
+
+describe("codec", () => {
+  test.prop([fc.array(part, { minLength: 1, maxLength: 20 })])("bodies round-trip", (parts) => {
+    expect(decodeBody(encodeBody(parts))).toEqual(parts);
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 300 })], { numRuns: 500 })("hostile bytes are typed errors or valid values", (bytes) => {
+    onlyTyped(() => decodeBody(bytes));
+    onlyTyped(() => decodePairingEnvelope(bytes));
+    onlyTyped(() => decodeSignalEnvelope(bytes));
+    onlyTyped(() => decodeByeBody(bytes));
+  });
+
+  test.prop([fc.uint8Array({ minLength: 33, maxLength: 33 }), fc.uint8Array({ minLength: 32, maxLength: 32 })])(
+    "pairing envelopes round-trip; wrong lengths are refused",
+    (pake, tag) => {
+      expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "pake", bytes: pake }))).toEqual({ kind: "pake", bytes: pake });
+      expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "confirm", bytes: tag }))).toEqual({ kind: "confirm", bytes: tag });
+      expect(() => decodePairingEnvelope(encodePairingEnvelope({ kind: "pake", bytes: tag }))).toThrow(expect.objectContaining({ name: "PairingMessageError" }));
+    },
+  );
+
+  test.prop([fc.uint8Array({ maxLength: 1000 })])("signal envelopes round-trip", (b) => {
+    expect(decodeSignalEnvelope(encodeSignalEnvelope({ kind: "transport", bytes: b }))).toEqual({ kind: "transport", bytes: b });
+  });
+
+  test.prop([fc.constantFrom("user", "inactivity", "expired", "wrongCode", "pairingTimeout", "peerGone", "peerEnded", "error" as const)])(
+    "BYE reasons round-trip; unknown reasons are refused",
+    (r) => {
+      expect(decodeByeBody(encodeBye(r))).toBe(r);
+      expect(() => decodeByeBody(encodeBye("x" as never))).toThrow(expect.objectContaining({ name: "FrameBodyError" }));
+    },
+  );
+});
