@@ -1,0 +1,92 @@
+/**
+ * `lethe relay`: run the relay from the command line.
+ *   lethe relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
+ *               [--redis-prefix lethe:] [--quiet] [--limits '{"maxConnectionsPerIp":64}']
+ *               [--ttl 60] [--trust-proxy]
+ * Prints `listening on ws://HOST:PORT` on stdout when ready; logs (JSON lines) go to stderr.
+ * SIGTERM or SIGINT shut down gracefully; the returned promise resolves once stopped.
+ */
+import { parseArgs } from "node:util";
+import * as Result from "effect/Result";
+import * as Schema from "effect/Schema";
+import { LetheError } from "../errors.js";
+import { defaultLimits, type RelayLimits } from "./options.js";
+import { createRelayServer } from "./server.js";
+
+export class RelayCliError extends LetheError {
+  override readonly name = "RelayCliError";
+}
+
+const Positive = Schema.Number.check(Schema.isGreaterThan(0));
+const LimitsJson = Schema.Struct(
+  Object.fromEntries(Object.keys(defaultLimits).map((k) => [k, Schema.optionalKey(Positive)])) as {
+    [K in keyof RelayLimits]: Schema.optionalKey<typeof Positive>;
+  },
+);
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new RelayCliError(`--${name} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      redis: { type: "string" },
+      "redis-prefix": { type: "string" },
+      limits: { type: "string" },
+      ttl: { type: "string" },
+      quiet: { type: "boolean" },
+      "trust-proxy": { type: "boolean" },
+    },
+    strict: true,
+  });
+}
+
+export async function runRelayCli(argv: string[]): Promise<void> {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    values = parse(argv).values;
+  } catch (e) {
+    throw new RelayCliError(e instanceof Error ? e.message : "bad arguments");
+  }
+  let limits: Partial<RelayLimits> = {};
+  if (values.limits !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(values.limits);
+    } catch {
+      throw new RelayCliError("--limits must be a JSON object");
+    }
+    const r = Schema.decodeUnknownResult(LimitsJson)(parsed, { onExcessProperty: "error" });
+    if (Result.isFailure(r)) throw new RelayCliError(`--limits: ${r.failure.message}`);
+    limits = r.success as Partial<RelayLimits>;
+  }
+  const server = createRelayServer({
+    host: values.host ?? "127.0.0.1",
+    port: int("port", values.port, 8787, 0, 65535),
+    ...(values.redis !== undefined ? { redis: values.redis } : {}),
+    ...(values["redis-prefix"] !== undefined ? { redisPrefix: values["redis-prefix"] } : {}),
+    ...(values.ttl !== undefined ? { timings: { ttlSeconds: int("ttl", values.ttl, 60, 1, 60) } } : {}),
+    limits,
+    ...(values.quiet ? { log: false as const } : {}),
+    ...(values["trust-proxy"] ? { trustProxy: true } : {}),
+  });
+  const { url } = await server.start();
+  process.stdout.write(`listening on ${url}\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  await server.stop();
+}
