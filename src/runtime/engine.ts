@@ -3,9 +3,10 @@
  *
  * The session actor (src/machines) decides; this file carries out its commands and feeds it
  * events. Every event goes to the session actor; every command is heard once, on the session
- * (`actor.on("*")`). The runtime owns the I/O: the pairing exchange over signaling, the secure
- * channel, the transport link (link.ts), the CRDT binding, and the teardown registry that
- * releases all of it when the session ends.
+ * (`actor.on("*")`). The runtime owns the I/O: the pairing exchange over signaling (pairing.ts),
+ * the sealed signaling after it (signals.ts), the secure channel, the transport link (link.ts),
+ * the CRDT binding, the pulses that tell the actor "something happened" (pulses.ts), and the
+ * teardown registry that releases all of it when the session ends.
  *
  * Secrets: the pairing password and every key live in Uint8Arrays owned by the key store (or
  * are zeroed at once); nothing secret goes into an event, the actor, state$, events$ or errors.
@@ -19,14 +20,15 @@ import {
 import { createYjsCrdt } from "../adapters/crdt/yjs.js";
 import type { Advertisement } from "../adapters/discovery/types.js";
 import type { SignalingSession } from "../adapters/signaling/types.js";
-import type { Channel, SignalPipe } from "../adapters/transport/types.js";
+import type { Channel } from "../adapters/transport/types.js";
 import { sessionMachine } from "../machines/session.js";
 import { DEFAULT_TIMINGS, type EndReason, type Role, type SessionCommand, type SessionEvent, type Timings } from "../machines/protocol.js";
-import { decodeSignalEnvelope, encodeSignalEnvelope } from "./codec.js";
 import { EngineStateError, SessionEndedError, WrongCodeError } from "./errors.js";
 import { Link } from "./link.js";
 import { runPairing, type PairingResult } from "./pairing.js";
 import { Rotation } from "./rotation.js";
+import { isPulse, Pulses, type PulseType } from "./pulses.js";
+import { SealedSignaling } from "./signals.js";
 import { actorViews } from "./state.js";
 import { Teardown } from "./teardown.js";
 import type {
@@ -38,9 +40,12 @@ export const DEFAULT_ENGINE_TIMINGS: EngineTimings = Object.freeze({
   connectTimeoutMs: 15_000,
 });
 
+const ACTIVITY_COUNTERS = {
+  doc: { local: "activity.doc.local", remote: "activity.doc.remote" },
+  awareness: { local: "activity.awareness.local", remote: "activity.awareness.remote" },
+} as const;
+
 const DEFAULT_COALESCE_BYTES = 16 * 1024;
-/** Signals that arrive while no connect attempt listens are kept (bounded) for the next one. */
-const MAX_BUFFERED_SIGNALS = 32;
 
 const realClock: EngineClock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -96,14 +101,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let sc: SecureChannel | undefined;
   let link: Link | undefined;
   let nameplateSession: SignalingSession | undefined;
-  let mailbox: SignalingSession | undefined;
   let advertisement: Advertisement | undefined;
   let stopPairing: (() => void) | undefined;
-  /** Sealed signals waiting for the mailbox to open. */
-  const outgoingSignals: Uint8Array[] = [];
-  /** Opened signals waiting for a connect attempt. */
-  const bufferedSignals: Uint8Array[] = [];
-  let currentPipe: Subject<Uint8Array> | undefined;
   let connectAttempt: { abort: AbortController; timer: unknown; attempt: number } | undefined;
   let pairedAt: number | null = null;
   let lastActivityAt: number | null = null;
@@ -128,6 +127,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const n = count(`error.${source}.${name}`);
     emitEvent({ type: "error", name, source, count: n, fatal });
   };
+
+  const signals = new SealedSignaling(signaling, {
+    teardown,
+    ended: () => status === "ended",
+    reportError: (name, source) => reportError(name, source),
+    fatal: (e) => fatal(e),
+  });
 
   let actor: Actor<typeof sessionMachine>;
   const snapshot = (): EngineState => {
@@ -196,20 +202,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   const toSession = (e: SessionEvent) => {
     if (status === "ended") return;
+    if (!isPulse(e.type)) pulses.actorMoved();
     tellWatchers();
     actor.send(e);
   };
-  // ACTIVITY and PEER_MESSAGE_OK only say "something happened"; one per microtask is enough
-  // (an edit burst or a frame burst would otherwise cost one actor macrostep per item).
-  const pulses = new Set<"ACTIVITY" | "PEER_MESSAGE_OK">();
-  const pulse = (type: "ACTIVITY" | "PEER_MESSAGE_OK") => {
-    if (pulses.has(type)) return;
-    pulses.add(type);
-    queueMicrotask(() => {
-      pulses.delete(type);
-      toSession({ type });
-    });
-  };
+  // ACTIVITY and PEER_MESSAGE_OK are pulses (pulses.ts): at most one per microtask, none that
+  // would change nothing.
+  const pulses = new Pulses(now, (type) => toSession({ type }));
+  const pulse = (type: PulseType) => pulses.pulse(type);
 
   // ---- the session actor ---------------------------------------------------------------------
 
@@ -222,6 +222,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   teardown.add("actor.commands", () => commandSub.unsubscribe());
   const snapSub = actor.subscribe({
     next: (s) => {
+      pulses.actorMoved();
       const v = s.value;
       if (status !== "ended") {
         if (v === "idle") status = "idle";
@@ -252,7 +253,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   teardown.add("crdt.outbound", () => outSub.unsubscribe());
   const changeSub = crdt.changes$.subscribe((c) => {
     lastActivityAt = now();
-    count(`activity.${c.kind}.${c.origin}`);
+    count(ACTIVITY_COUNTERS[c.kind][c.origin]); // once per update in a burst: no string building
     pulse("ACTIVITY");
     if (c.kind === "awareness" && c.origin === "remote") emitEvent({ type: "presence", peers: crdt.peers().map(({ device, doing }) => ({ device, doing })) });
   });
@@ -349,7 +350,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     nameplateSession = undefined;
     np?.close().catch((e: unknown) => reportError((e as Error).name, "signaling"));
     withdrawAdvertisement();
-    openMailbox(ch);
+    signals.open(ch, role === "host" ? "host" : "join");
     crdt.setPresence({ device: deviceName, doing: "syncing" });
     emitEvent({ type: "paired" });
     toSession({ type: "PAKE_OK" });
@@ -361,74 +362,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     ad?.withdraw().catch((e: unknown) => reportError((e as Error).name, "discovery"));
   }
 
-  // ---- signaling after pairing (sealed) -------------------------------------------------------
-
-  function openMailbox(ch: SecureChannel): void {
-    signaling.mailbox(ch.mailboxId, role === "host" ? "host" : "join").then(
-      (session) => {
-        if (status === "ended") {
-          session.close().catch(() => {});
-          return;
-        }
-        mailbox = session;
-        teardown.add("signaling.mailbox", () => {
-          session.close().catch(() => {});
-        });
-        const sub = session.messages$.subscribe((sealed) => signalIn(sealed));
-        teardown.add("signaling.mailbox.messages", () => sub.unsubscribe());
-        for (const s of outgoingSignals.splice(0)) postSignal(s);
-      },
-      (e: unknown) => fatal(e instanceof Error ? e : new Error("mailbox failed")),
-    );
-  }
-
-  function postSignal(sealed: Uint8Array): void {
-    if (mailbox === undefined) {
-      outgoingSignals.push(sealed);
-      return;
-    }
-    mailbox.send(sealed).catch((e: unknown) => reportError(e instanceof Error ? e.name : "SignalingError", "signaling"));
-  }
-
-  function signalOut(bytes: Uint8Array): void {
-    if (!sc || sc.wiped) return;
-    try {
-      postSignal(sc.sealSignal(encodeSignalEnvelope({ kind: "transport", bytes })));
-    } catch (e) {
-      reportError((e as Error).name, "signaling");
-    }
-  }
-
-  function signalIn(sealed: Uint8Array): void {
-    if (!sc || sc.wiped) return;
-    let env;
-    try {
-      env = decodeSignalEnvelope(sc.openSignal(sealed));
-    } catch (e) {
-      reportError(e instanceof Error ? e.name : "SignalDecodeError", "signal");
-      return;
-    }
-    if (currentPipe) currentPipe.next(env.bytes);
-    else {
-      bufferedSignals.push(env.bytes);
-      if (bufferedSignals.length > MAX_BUFFERED_SIGNALS) bufferedSignals.shift();
-    }
-  }
-
   // ---- transport -----------------------------------------------------------------------------
 
   function connect(attempt: number): void {
     if (!sc || status === "ended") return;
     cancelConnect();
     const abort = new AbortController();
-    const pipeSubject = new Subject<Uint8Array>();
-    const backlog = bufferedSignals.splice(0);
-    currentPipe = pipeSubject;
-    const received$ = new Observable<Uint8Array>((sub) => {
-      for (const s of backlog.splice(0)) sub.next(s);
-      return pipeSubject.subscribe(sub);
-    });
-    const pipe: SignalPipe = { send: (s) => signalOut(s), received$ };
+    const { pipe, done: pipeDone } = signals.attempt();
     const timer = clock.setTimeout(() => abort.abort(), timings.connectTimeoutMs);
     const mine = { abort, timer, attempt };
     connectAttempt = mine;
@@ -440,8 +380,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       clock.clearTimeout(timer);
       release();
       if (connectAttempt === mine) connectAttempt = undefined;
-      if (currentPipe === pipeSubject) currentPipe = undefined;
-      pipeSubject.complete();
+      pipeDone();
     };
     // Through a promise, so an adapter that throws synchronously still yields CONNECT_FAILED.
     Promise.resolve()
@@ -526,8 +465,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (sc) sc.wipe();
     keyStore.wipe();
     crdt.destroy();
-    outgoingSignals.length = 0;
-    bufferedSignals.length = 0;
+    signals.clear();
     rotation?.clear();
   }
 
@@ -541,9 +479,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     cancelConnect();
     withdrawAdvertisement();
     nameplateSession?.close().catch(() => {});
-    mailbox?.close().catch(() => {});
+    signals.close();
     nameplateSession = undefined;
-    mailbox = undefined;
     if (options.closeAdapters ?? true) {
       transport.close().catch(() => {});
       signaling.close().catch(() => {});

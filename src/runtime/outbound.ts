@@ -15,7 +15,7 @@
  */
 import type { Channel } from "../adapters/transport/types.js";
 import { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES, type SecureChannel } from "../adapters/crypto/index.js";
-import { encodeBody, partOverhead, type BodyPart } from "./codec.js";
+import { BODY_HEADER_BYTES, encodeBody, partOverhead, wholeOverhead, type BodyPart } from "./codec.js";
 
 export type DataFrameType = typeof FrameType.SYNC | typeof FrameType.AWARENESS;
 
@@ -46,16 +46,20 @@ export class Coalescer {
   push(type: DataFrameType, message: Uint8Array, request = false): void {
     if (this.dead) return;
     this.stats.messages++;
-    let p = this.pending.get(type);
-    if (p === undefined) {
-      p = { parts: [], bytes: 0 };
-      this.pending.set(type, p);
-    }
     const room = this.o.maxBodyBytes - 8 - partOverhead();
+    const limit = this.bodyLimit();
+    let p = this.pending.get(type);
     if (message.length <= room) {
+      const s = message.length + wholeOverhead(message.length);
+      // Would not fit the body being filled: send that one now, full, and start the next. (Flushing
+      // only after crossing the bound left a one-update straggler frame behind every full body —
+      // and tiny frames are what werift handles worst.)
+      if (p !== undefined && p.parts.length > 0 && p.bytes + s > limit) this.flushType(type);
+      p = this.pendingFor(type);
       p.parts.push({ t: request ? "request" : "whole", bytes: message });
-      p.bytes += message.length + partOverhead();
+      p.bytes += s;
     } else {
+      p = this.pendingFor(type);
       const total = Math.ceil(message.length / room);
       const id = this.nextFragmentId++ >>> 0;
       for (let i = 0; i < total; i++) {
@@ -64,8 +68,22 @@ export class Coalescer {
       }
       p.bytes += message.length + total * partOverhead();
     }
-    if (p.bytes >= this.o.targetBytes) this.flushType(type);
+    if (p.bytes >= limit) this.flushType(type);
     else this.schedule();
+  }
+
+  private pendingFor(type: DataFrameType): { parts: BodyPart[]; bytes: number } {
+    let p = this.pending.get(type);
+    if (p === undefined) {
+      p = { parts: [], bytes: 0 };
+      this.pending.set(type, p);
+    }
+    return p;
+  }
+
+  /** Payload bytes of a body's parts: the target, never more than the channel carries. */
+  private bodyLimit(): number {
+    return Math.min(this.o.targetBytes, this.o.maxBodyBytes) - BODY_HEADER_BYTES;
   }
 
   private schedule(): void {
@@ -87,6 +105,8 @@ export class Coalescer {
     this.pending.delete(type);
     let body: BodyPart[] = [];
     let size = 0;
+    // A body never outgrows the channel, whatever coalesceBytes says.
+    const limit = this.bodyLimit();
     const out = () => {
       if (body.length === 0) return;
       this.stats.bodies++;
@@ -95,9 +115,9 @@ export class Coalescer {
       size = 0;
     };
     for (const part of p.parts) {
-      const s = part.bytes.length + partOverhead();
+      const s = part.bytes.length + (part.t === "frag" ? partOverhead() : wholeOverhead(part.bytes.length));
       // A fragment always travels alone: it is sized to fill a body on its own.
-      if (body.length > 0 && (part.t === "frag" || size + s > this.o.targetBytes)) out();
+      if (body.length > 0 && (part.t === "frag" || size + s > limit)) out();
       body.push(part);
       size += s;
       if (part.t === "frag") out();

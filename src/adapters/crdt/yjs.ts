@@ -119,6 +119,13 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     }
   };
 
+  const receiveOne = (message: CrdtMessage): void => {
+    if (!(message.bytes instanceof Uint8Array)) throw new CrdtDecodeError("a message must be a Uint8Array");
+    if (message.kind === "sync") receiveSync(message.bytes, message.request === true);
+    else if (message.kind === "awareness") receiveAwareness(message.bytes);
+    else throw new CrdtDecodeError("unknown message kind");
+  };
+
   const isPresence = (v: unknown): v is Presence => {
     if (typeof v !== "object" || v === null) return false;
     const r = v as Record<string, unknown>;
@@ -144,10 +151,16 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     },
     receive(message) {
       alive();
-      if (!(message.bytes instanceof Uint8Array)) throw new CrdtDecodeError("a message must be a Uint8Array");
-      if (message.kind === "sync") receiveSync(message.bytes, message.request === true);
-      else if (message.kind === "awareness") receiveAwareness(message.bytes);
-      else throw new CrdtDecodeError("unknown message kind");
+      receiveOne(message);
+    },
+    receiveBatch(messages) {
+      alive();
+      if (messages.length === 1) return receiveOne(messages[0]!);
+      // One remote transaction for the whole batch: every nested applyUpdate joins it, so Yjs
+      // runs its cleanup (observers, the update event and its re-encoding) once, not per message.
+      Y.transact(doc, () => {
+        for (const m of messages) receiveOne(m);
+      }, REMOTE, false);
     },
     setPresence(presence) {
       alive();
