@@ -1,6 +1,8 @@
 /**
- * The demo behind `npm start`: two devices in one process on the in-memory network. The laptop
- * hosts and prints a code, the phone joins with it, both sync a few preference changes, a
+ * The demo behind `npm start`: two devices in one process on real transports. They pair through
+ * LAN signaling (the host's WebSocket on 127.0.0.1; discovery is an in-process directory, so no
+ * multicast leaves the machine) and sync over werift data channels restricted to loopback. The
+ * laptop hosts and prints a code, the phone joins with it, both sync a few preference changes, a
  * compact live view shows each actor's state and the countdowns (inactivity, expiry, next
  * rotation), a key rotation happens, and then nobody touches anything: the dead-man's switch
  * ends the session and the view shows the wipe (keys zeroed, doc and awareness gone).
@@ -10,14 +12,22 @@
  *   --fast   no pacing (tests, CI)
  *   --stay   keep the session open: real time, an edit now and then keeps it alive; Ctrl-C ends
  *            it (and wipes)
+ *   --memory the in-memory network instead of sockets (signaling, transport and discovery)
+ *   --mdns   find the host with real multicast mDNS on this machine's network (bonjour-service
+ *            on every interface): other machines on the LAN see the advertisement. Off by default.
+ * On real transports the engines' lifecycle clock is still simulated (the 2-minute inactivity
+ * window passes in seconds) while packets move in real time, so the demo waits for each change to
+ * arrive before it moves the clock, and sets the liveness timeout (peerGoneMs) beyond the
+ * simulated span: a ping's pong travels in real time while the clock jumps 15 s at once.
  * Exit code 0 when every step happened as promised, 1 otherwise.
  */
 import { pathToFileURL } from "node:url";
 import { SimulatedClock } from "xstate";
 import { createMemoryNetwork } from "../adapters/memory/index.js";
 import { nodeAead } from "../adapters/crypto/node.js";
+import { DiscoveryTimeoutError, type Discovery, type ServiceRecord } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/engine.js";
-import type { EngineState, SyncEngine } from "../runtime/types.js";
+import type { EngineState, SyncEngine, SyncEngineOptions } from "../runtime/types.js";
 
 export interface DemoIo {
   readonly out: (line: string) => void;
@@ -60,15 +70,133 @@ export function viewLine(name: string, s: EngineState): string {
   ].filter((x) => x !== "").join("  ");
 }
 
+/**
+ * Discovery inside this process: the host's LAN signaling registers {nameplate, 127.0.0.1, port}
+ * and the joiner's finds it here. Same contract as mDNS, without a packet on any network.
+ */
+export function inProcessDiscovery(): Discovery {
+  const records = new Map<string, ServiceRecord>();
+  const waiting = new Map<string, ((r: ServiceRecord) => void)[]>();
+  return {
+    kind: "in-process",
+    rejected: {},
+    async advertise(r) {
+      const rec = { version: 1, ...r };
+      records.set(r.nameplate, rec);
+      for (const w of waiting.get(r.nameplate)?.splice(0) ?? []) w(rec);
+      return { withdraw: async () => void (records.get(r.nameplate) === rec && records.delete(r.nameplate)) };
+    },
+    find(nameplate, o) {
+      const found = records.get(nameplate);
+      if (found) return Promise.resolve(found);
+      return new Promise<ServiceRecord>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new DiscoveryTimeoutError(`nobody hosts ${nameplate}`)), o?.timeoutMs ?? 10_000);
+        const list = waiting.get(nameplate) ?? [];
+        list.push((r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+        waiting.set(nameplate, list);
+      });
+    },
+    async close() {
+      records.clear();
+    },
+  };
+}
+
+/** The two devices' adapters and a way to let in-flight traffic land. */
+interface DemoNet {
+  readonly label: string;
+  device(name: string): Pick<SyncEngineOptions, "transport" | "signaling" | "deviceName">;
+  /** Resolves once queued traffic has been delivered (memory) or a few I/O turns passed (sockets). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function realNet(mdns: boolean): Promise<DemoNet> {
+  const { weriftTransport } = await import("../adapters/werift/index.js");
+  const { lanSignaling, mdnsDiscovery } = await import("../adapters/mdns/index.js");
+  const discoveries: Discovery[] = [];
+  const shared = mdns ? undefined : inProcessDiscovery();
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+  return {
+    label: mdns
+      ? "LAN signaling found through real mDNS on this machine's network, werift on loopback"
+      : "LAN signaling on 127.0.0.1 (in-process discovery), werift data channels on loopback",
+    device(name) {
+      const discovery = shared ?? mdnsDiscovery();
+      discoveries.push(discovery);
+      return {
+        signaling: lanSignaling({ discovery, interface: "127.0.0.1" }),
+        transport: weriftTransport({ loopbackOnly: true }),
+        deviceName: name,
+      };
+    },
+    async idle() {
+      for (let i = 0; i < 5; i++) await turn();
+    },
+    async close() {
+      await Promise.allSettled([...new Set(discoveries)].map((d) => d.close()));
+    },
+  };
+}
+
+function memoryNet(clock: SimulatedClock | undefined): DemoNet {
+  const network = createMemoryNetwork({ seed: "lethe-demo", ...(clock ? { clock } : {}) });
+  return {
+    label: "an in-memory network",
+    device: (name) => network.device(name),
+    idle: () => network.idle(),
+    close: async () => undefined,
+  };
+}
+
+/** Resolves when `pred` holds on the engine's state, or false after `ms` of real time. */
+const until = (e: SyncEngine, pred: (s: EngineState) => boolean, ms = 10_000): Promise<boolean> =>
+  new Promise((resolve) => {
+    let done = false;
+    const finish = (v: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      queueMicrotask(() => sub.unsubscribe());
+      resolve(v);
+    };
+    const timer = setTimeout(() => finish(false), ms);
+    const sub = e.state$.subscribe({ next: (s) => pred(s) && finish(true), complete: () => finish(pred(e.snapshot())) });
+  });
+
+/** Resolves when map `prefs` on `e` holds `value` at `key`, or false after `ms`. */
+const seen = (e: SyncEngine, key: string, value: unknown, ms = 10_000): Promise<boolean> =>
+  new Promise((resolve) => {
+    const m = e.doc.getMap("prefs");
+    if (m.get(key) === value) return resolve(true);
+    const f = () => {
+      if (m.get(key) !== value) return;
+      m.unobserve(f);
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      m.unobserve(f);
+      resolve(false);
+    }, ms);
+    m.observe(f);
+  });
+
 export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process.stdout.write(l + "\n") }): Promise<number> {
   const fast = argv.includes("--fast");
   const stay = argv.includes("--stay");
   const out = io.out;
   const pause = (ms: number) => (fast ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, ms)));
+  const memory = argv.includes("--memory");
   const clock = stay ? undefined : new SimulatedClock();
-  const network = createMemoryNetwork({ seed: "lethe-demo", ...(clock ? { clock } : {}) });
+  const network = memory ? memoryNet(clock) : await realNet(argv.includes("--mdns"));
+  // See the docblock: on sockets the simulated clock outruns real round trips.
+  const timings = memory || stay ? {} : { timings: { peerGoneMs: 3_600_000 } };
   const make = (name: string): SyncEngine =>
-    createSyncEngine({ ...network.device(name), aead: nodeAead, ...(clock ? { clock } : {}) });
+    createSyncEngine({ ...network.device(name), aead: nodeAead, ...timings, ...(clock ? { clock } : {}) });
   const laptop = make("laptop");
   const phone = make("phone");
   const failures: string[] = [];
@@ -91,7 +219,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     });
   }
 
-  out("Lethe demo: two devices, one process, an in-memory network. Nothing is stored.");
+  out(`Lethe demo: two devices, one process, ${network.label}. Nothing is stored.`);
   const { code } = await laptop.host();
   out(`\nlaptop shows the code:   ${code}\nphone types it in ...\n`);
   await pause(600);
@@ -99,8 +227,11 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     await phone.join(code);
   } catch (e) {
     out(`join failed: ${(e as Error).name}`);
+    await laptop.end();
+    await network.close();
     return 1;
   }
+  await until(laptop, (s) => s.status === "connected");
   await network.idle();
   view();
   check(laptop.snapshot().status === "connected" && phone.snapshot().status === "connected", "both devices connected");
@@ -116,6 +247,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     const e = who === "laptop" ? laptop : phone;
     e.setPresence(`editing ${key}`);
     e.doc.getMap("prefs").set(key, value);
+    await seen(who === "laptop" ? phone : laptop, key, value);
     await step(5_000);
     out(`  ${who} sets ${key} = ${JSON.stringify(value)}   -> laptop ${JSON.stringify(laptop.doc.getMap("prefs").toJSON())}  phone ${JSON.stringify(phone.doc.getMap("prefs").toJSON())}`);
     await pause(400);
@@ -125,6 +257,8 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   out("\nrotating keys now (normally every 30 min):");
   laptop.rotateNow();
   await step(1_000);
+  await until(laptop, (s) => s.epoch === 1);
+  await until(phone, (s) => s.epoch === 1);
   view();
   check(laptop.snapshot().epoch === 1 && phone.snapshot().epoch === 1, "both on epoch 1");
 
@@ -140,7 +274,8 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     });
     clearInterval(timer);
     await laptop.end();
-    await network.idle();
+    await phone.ended;
+    await network.close();
     view();
     return 0;
   }
@@ -152,7 +287,9 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     view();
     await pause(300);
   }
+  await Promise.race([Promise.all([laptop.ended, phone.ended]), until(phone, (s) => s.status === "ended")]);
   await network.idle();
+  await network.close();
   out("\nthe session ended by itself. What is left:");
   view();
   check(laptop.snapshot().endReason === "inactivity" && phone.snapshot().endReason === "inactivity", "ended by inactivity on both devices");

@@ -6,10 +6,13 @@
 const USAGE = `usage: lethe <command> [options]
 
 commands:
-  demo [--stay]                       two devices in one process pair and sync (npm start)
+  demo [--stay] [--memory] [--mdns]   two devices in one process pair (LAN signaling) and sync
+                                      over werift on loopback (npm start); --memory: memory network;
+                                      --mdns: real multicast mDNS on this machine's network
   relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
                                       run the opaque signaling relay
-  device --host | --join CODE         run one device (not available yet)
+  device --host | --join CODE [--edits FILE] [--interface ADDR] [--relay URL] [--peer-gone-ms N] [--stay]
+                                      run one device: LAN (mDNS) or relay signaling, werift channel
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -24,9 +27,11 @@ async function main(argv: string[]): Promise<number> {
       await runRelayCli(rest);
       return 0;
     }
-    case "device":
-      process.stderr.write("lethe device: not implemented yet (two-process LAN pairing lands with issue 5)\n");
-      return 2;
+    case "device": {
+      const { runDevice } = await import("./device.js");
+      // A device is one session: exit when it ends, whatever sockets werift/mDNS still linger on.
+      process.exit(await runDevice(rest));
+    }
     case undefined:
     case "-h":
     case "--help":

@@ -1,9 +1,14 @@
 /**
  * The pairing exchange over the nameplate mailbox: both devices post their SPAKE2 message, then
  * their key-confirmation tag (both public; DESIGN §4). Everything that arrives is decoded by
- * the pairing-envelope Schema first; undecodable or out-of-order envelopes are counted and
- * ignored (a hostile relay can inject them; the real peer's messages come in order). A SPAKE2
- * message that crypto refuses, or a tag that does not verify, ends the attempt: the code is burned.
+ * the pairing-envelope Schema first. The mailbox holds exactly one other party (a relay refuses a
+ * third on the nameplate; LAN signaling is one socket to whoever answered the nameplate), and
+ * the real peer posts exactly one SPAKE2 message, then one tag, in order. So anything else in
+ * their place (junk, a wrong-length or refused SPAKE2 message, a tag before the SPAKE2 message,
+ * a malformed tag) is a failed attempt: PAKE_FAILED{malformed}, the session ends `wrongCode` and
+ * the code is burned at once (a spoofer must not hold the joiner until the pairing timeout). Only
+ * a byte-identical repeat of the peer's SPAKE2 message is counted and ignored. A tag that does not
+ * verify is PAKE_FAILED{wrongCode}.
  */
 import type { Subscription } from "rxjs";
 import type { SignalingSession } from "../adapters/signaling/types.js";
@@ -27,6 +32,8 @@ export interface PairingRunOptions {
   readonly onDone: (r: PairingResult) => void;
 }
 
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** Starts the exchange; returns a function that stops listening (teardown). */
 export function runPairing(o: PairingRunOptions): () => void {
   let hs: PairingHandshake;
@@ -42,6 +49,8 @@ export function runPairing(o: PairingRunOptions): () => void {
   }
   let phase: "awaitPake" | "awaitConfirm" | "done" = "awaitPake";
   let sub: Subscription | undefined;
+  /** The peer's (public) SPAKE2 message, to recognise a re-delivered copy. */
+  let peerPake: Uint8Array | undefined;
   const finish = (r: PairingResult) => {
     if (phase === "done") return;
     phase = "done";
@@ -72,17 +81,20 @@ export function runPairing(o: PairingRunOptions): () => void {
       try {
         env = decodePairingEnvelope(blob);
       } catch (e) {
+        // Junk where the peer's SPAKE2 message or tag belongs: count it and burn the code.
         o.onRejected((e as Error).name);
-        return;
+        return finish({ ok: false, reason: "malformed" });
       }
       if (phase === "awaitPake" && env.kind === "pake") {
         let tag: Uint8Array;
         try {
           tag = hs.receive(env.bytes);
-        } catch {
+        } catch (e) {
           // crypto refused the message (Spake2Error: length, point, reflection): the code burns
+          o.onRejected(e instanceof Error ? e.name : "Spake2Error");
           return finish({ ok: false, reason: "malformed" });
         }
+        peerPake = env.bytes.slice();
         phase = "awaitConfirm";
         o.onExchanged();
         post(encodePairingEnvelope({ kind: "confirm", bytes: tag }));
@@ -92,11 +104,18 @@ export function runPairing(o: PairingRunOptions): () => void {
         try {
           hs.confirm(env.bytes);
         } catch (e) {
+          if (!(e instanceof WrongCodeError)) o.onRejected(e instanceof Error ? e.name : "PairingMessageError");
           return finish({ ok: false, reason: e instanceof WrongCodeError ? "wrongCode" : "malformed" });
         }
         return finish({ ok: true });
       }
-      o.onRejected("PairingOrderError"); // a duplicate or out-of-order envelope
+      if (phase === "awaitConfirm" && env.kind === "pake" && peerPake !== undefined && equalBytes(peerPake, env.bytes)) {
+        o.onRejected("PairingDuplicateError"); // a re-delivered copy of the peer's message: harmless
+        return;
+      }
+      // A tag before any SPAKE2 message, or a second, different SPAKE2 message: not the protocol.
+      o.onRejected("PairingOrderError");
+      finish({ ok: false, reason: "malformed" });
     },
     complete: () => finish({ ok: false, reason: "peerGone" }),
   });

@@ -3,7 +3,9 @@
  * device a separate Node process. They find each other through real multicast mDNS across the
  * veth, pair their LAN signaling over the host's WebSocket, open a werift data channel pinned
  * to their interface addresses and exchange messages. And an advertiser killed with SIGTERM
- * withdraws its record: a browser in the other namespace sees it go down.
+ * withdraws its record: a browser in the other namespace sees it go down. The `lethe device`
+ * CLI runs as two processes there too: they converge to the same doc-hash, and a SIGKILLed
+ * peer makes the other end with peerGone and wipe.
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -49,20 +51,51 @@ it("host and joiner in two namespaces: mDNS across the veth, LAN signaling, weri
   }
 }, 60_000);
 
-it("two engines as two OS processes in two namespaces pair over mDNS + LAN signaling and sync over werift", async () => {
+const CLI = "src/cli/lethe.ts";
+const hashOf = (out: string) => /^doc-hash: ([0-9a-f]{64})$/m.exec(out)?.[1];
+
+it("`lethe device --host` / `--join CODE` as two OS processes in two namespaces: edits both ways, same doc-hash, exit 0", async () => {
   const env = { LETHE_NETNS: "veth" };
-  const host = lan.a.spawnTs(script("engine-device"), ["host", lan.a.address], { env, timeoutMs: 50_000 });
+  const host = lan.a.spawnTs(CLI, ["device", "--host", "--interface", lan.a.address, "--edits", "test/cli/fixtures/host-edits.json"], { env, timeoutMs: 50_000 });
   const code = (await host.line(/^code: /)).slice("code: ".length);
-  const joiner = await lan.b.runTs(script("engine-device"), ["join", lan.b.address, code], { env, timeoutMs: 50_000 });
+  expect(code).toMatch(/^\d+-[a-z]+-[a-z]+$/);
+  const joiner = await lan.b.runTs(CLI, ["device", "--join", code, "--interface", lan.b.address, "--edits", "test/cli/fixtures/join-edits.json"], { env, timeoutMs: 50_000 });
   const hostOut = await host.exited;
   if (joiner.code !== 0 || hostOut.code !== 0) console.log(hostOut, joiner);
   expect(hostOut.code).toBe(0);
   expect(joiner.code).toBe(0);
-  const hash = (out: string) => /^doc-hash: ([0-9a-f]{64})$/m.exec(out)?.[1];
-  expect(hash(hostOut.stdout)).toBeDefined();
-  expect(hash(hostOut.stdout)).toBe(hash(joiner.stdout));
+  expect(hashOf(hostOut.stdout)).toBeDefined();
+  expect(hashOf(hostOut.stdout)).toBe(hashOf(joiner.stdout));
+  // The hash is of the doc holding both sides' edits (recomputed here from the two files).
+  const { canonicalJson } = await import("../../src/cli/device.js");
+  const { createHash } = await import("node:crypto");
+  const expected = {
+    prefs: { theme: "dark", fontSize: 14, language: "de", reduceMotion: true },
+    tabs: { pinned: "https://example.org/", lastClosed: null },
+  };
+  expect(hashOf(hostOut.stdout)).toBe(createHash("sha256").update(canonicalJson(expected)).digest("hex"));
   expect(hostOut.stdout).toContain("ended: user");
   expect(joiner.stdout).toContain("ended: peerEnded");
+  for (const out of [hostOut.stdout, joiner.stdout]) expect(out).toMatch(/^wiped: [1-9]\d* key buffers zeroed, doc destroyed$/m);
+}, 70_000);
+
+it("one device SIGKILLed mid-session: the other ends with peerGone after the liveness timeout, wipes, exits non-zero", async () => {
+  const env = { LETHE_NETNS: "veth" };
+  const host = lan.a.spawnTs(CLI, ["device", "--host", "--interface", lan.a.address, "--stay", "--peer-gone-ms", "2000"], { env, timeoutMs: 50_000 });
+  const code = (await host.line(/^code: /)).slice("code: ".length);
+  const joiner = lan.b.spawnTs(CLI, ["device", "--join", code, "--interface", lan.b.address, "--stay", "--peer-gone-ms", "2000"], { env, timeoutMs: 50_000 });
+  await joiner.line(/^connected: /);
+  await host.line(/^doc-hash: /); // mid-session: converged, and --stay keeps it open
+  const killedAt = performance.now();
+  joiner.kill("SIGKILL");
+  expect((await joiner.exited).signal).toBe("SIGKILL");
+  const hostOut = await host.exited;
+  const waited = performance.now() - killedAt;
+  if (hostOut.code === 0) console.log(hostOut);
+  expect(hostOut.stdout).toContain("ended: peerGone");
+  expect(hostOut.stdout).toMatch(/^wiped: [1-9]\d* key buffers zeroed, doc destroyed$/m);
+  expect(hostOut.code).toBe(3);
+  expect(waited).toBeGreaterThanOrEqual(1_500); // not before the liveness timeout (2 s, measured from the last frame)
 }, 70_000);
 
 it("SIGTERM withdraws the advertisement: a browser in the other namespace sees it go down", async () => {

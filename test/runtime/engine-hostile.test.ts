@@ -45,7 +45,7 @@ const errorsOf = (events: EngineEvent[]) =>
   events.filter((e): e is Extract<EngineEvent, { type: "error" }> => e.type === "error");
 
 describe("engine: hostile input", () => {
-  it("garbage on signaling (pairing and after) and on the channel is counted; the session works on", async () => {
+  it("garbage on signaling after pairing and on the channel is counted; the session works on", async () => {
     const clock = new SimulatedClock();
     const net = createMemoryNetwork({ seed: "hostile", clock });
     const sigGarbage = new ReplaySubject<Uint8Array>(); // replays into sessions opened later
@@ -62,15 +62,13 @@ describe("engine: hostile input", () => {
     b.events$.subscribe((e) => eb.push(e));
     const { code } = await a.host();
     const joined = b.join(code);
-    // while pairing: undecodable envelopes, a wrong-length SPAKE2 message, a confirm before any SPAKE2
-    sigGarbage.next(new Uint8Array([0xff, 0xff]));
-    sigGarbage.next(new Uint8Array([1, 1, 5, 1, 2, 3, 4, 5]));
+    // (Junk while pairing burns the code at once: test/mdns/pairing-spoofer.test.ts.)
     await joined;
     await net.idle();
     expect(b.snapshot().status).toBe("connected");
-    const pairingErrors = errorsOf(eb).filter((e) => e.source === "pairing");
-    expect(pairingErrors.map((e) => e.name)).toEqual(expect.arrayContaining(["PairingMessageError"]));
-    // after pairing: the mailbox gets blobs that are not sealed by the peer
+    // after pairing: the mailbox gets undecodable envelopes and blobs that are not sealed by the peer
+    sigGarbage.next(new Uint8Array([0xff, 0xff]));
+    sigGarbage.next(new Uint8Array([1, 1, 5, 1, 2, 3, 4, 5]));
     sigGarbage.next(new Uint8Array(40).fill(7));
     sigGarbage.next(new Uint8Array([1]));
     // the channel gets frames that are not the peer's: bad header, forged, truncated

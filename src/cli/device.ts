@@ -1,0 +1,280 @@
+/**
+ * `lethe device`: one real device as its own OS process. `--host` prints `code: <code>` as soon
+ * as it has one; `--join CODE` joins it. Signaling is the LAN (mDNS discovery + the host's
+ * WebSocket) unless `--relay ws://…` names a relay; the sync channel is werift. Each side applies
+ * its scripted edits (`--edits FILE`), then reports `done <doc hash>` in its presence; when the
+ * host has applied its own edits and sees the joiner report the same hash as its own doc, both
+ * have converged and the host ends the session. Each prints `doc-hash: <hex>` (sha256 of the
+ * doc's canonical JSON, keys sorted) and exits 0. If the peer vanishes, the liveness timeout
+ * ends the session with `peerGone`, the wipe is shown, and the exit code is 3.
+ *
+ * Exit codes: 0 converged (or ended by Ctrl-C / the peer ending after convergence), 2 bad
+ * arguments or edits file, 3 the session ended any other way (peerGone, wrongCode, timeout …).
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import * as Schema from "effect/Schema";
+import * as Result from "effect/Result";
+import * as Y from "yjs";
+import { LetheError } from "../errors.js";
+import { nodeAead } from "../adapters/crypto/node.js";
+import type { Signaling } from "../adapters/signaling/types.js";
+import type { Discovery } from "../adapters/discovery/types.js";
+import { createSyncEngine } from "../runtime/engine.js";
+import type { EngineTimings, SyncEngine } from "../runtime/types.js";
+
+export class DeviceUsageError extends LetheError {
+  override readonly name = "DeviceUsageError";
+}
+export class EditsFileError extends LetheError {
+  override readonly name = "EditsFileError";
+}
+
+export const DEVICE_USAGE = `usage: lethe device (--host | --join CODE) [options]
+  --edits FILE         JSON list of edits to apply: [{"map":"prefs","key":"theme","value":"dark"}]
+  --interface ADDR     pin mDNS and ICE to this local IPv4 address (e.g. 127.0.0.1 in a namespace)
+  --relay URL          signal through this relay (ws://… or wss://…) instead of the LAN
+  --peer-gone-ms N     end with peerGone after N ms without a frame from the peer (default 45000)
+  --stay               do not end after converging (Ctrl-C ends and wipes)
+  --name NAME          the name shown to the other device (default: host / join)
+`;
+
+/** One scripted edit; values are JSON scalars (what a preference holds). */
+const Edit = Schema.Struct({
+  map: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(64)),
+  key: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256)),
+  value: Schema.Union([Schema.String.check(Schema.isMaxLength(4096)), Schema.Finite, Schema.Boolean, Schema.Null]),
+});
+const Edits = Schema.Array(Edit).check(Schema.isMaxLength(10_000));
+export type DeviceEdit = typeof Edit.Type;
+const decodeEdits = Schema.decodeUnknownResult(Edits);
+
+/** Parse and check an edits file's text; EditsFileError names what is wrong. */
+export function parseEdits(text: string): readonly DeviceEdit[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new EditsFileError(`edits file is not JSON: ${(e as Error).message}`);
+  }
+  const r = decodeEdits(raw);
+  if (Result.isFailure(r)) throw new EditsFileError(`edits file rejected: ${r.failure.message}`);
+  return r.success;
+}
+
+export interface DeviceArgs {
+  readonly role: "host" | "join";
+  readonly code?: string;
+  readonly editsFile?: string;
+  readonly iface?: string;
+  readonly relay?: string;
+  readonly peerGoneMs?: number;
+  readonly stay: boolean;
+  readonly name?: string;
+}
+
+export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
+  let role: "host" | "join" | undefined;
+  const o: { code?: string; editsFile?: string; iface?: string; relay?: string; peerGoneMs?: number; name?: string } = {};
+  let stay = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new DeviceUsageError(`${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case "--host":
+        if (role !== undefined) throw new DeviceUsageError("give one of --host or --join");
+        role = "host";
+        break;
+      case "--join":
+        if (role !== undefined) throw new DeviceUsageError("give one of --host or --join");
+        role = "join";
+        o.code = value();
+        break;
+      case "--edits":
+        o.editsFile = value();
+        break;
+      case "--interface": {
+        const v = value();
+        if (isIP(v) !== 4) throw new DeviceUsageError("--interface must be an IPv4 address");
+        o.iface = v;
+        break;
+      }
+      case "--relay": {
+        const v = value();
+        if (!/^wss?:\/\/\S+$/.test(v)) throw new DeviceUsageError("--relay must be a ws:// or wss:// URL");
+        o.relay = v;
+        break;
+      }
+      case "--peer-gone-ms": {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 500 || v > 3_600_000) throw new DeviceUsageError("--peer-gone-ms must be an integer in 500..3600000");
+        o.peerGoneMs = v;
+        break;
+      }
+      case "--name":
+        o.name = value();
+        break;
+      case "--stay":
+        stay = true;
+        break;
+      default:
+        throw new DeviceUsageError(`unknown option ${JSON.stringify(a)}`);
+    }
+  }
+  if (role === undefined) throw new DeviceUsageError("give --host or --join CODE");
+  return { role, stay, ...o };
+}
+
+/** Canonical JSON: object keys sorted at every level, so equal docs give equal bytes. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const r = v as Record<string, unknown>;
+    return `{${Object.keys(r).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(r[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** sha256 (hex) of the doc's canonical JSON. Top-level types are maps (edits only make maps). */
+export function docHash(doc: Y.Doc): string {
+  const json: Record<string, unknown> = {};
+  for (const [name, type] of doc.share) {
+    // A root type created by a remote update is a bare AbstractType until asked for as a map.
+    json[name] = type instanceof Y.Map || type.constructor === Y.AbstractType ? doc.getMap(name).toJSON() : type.toJSON();
+  }
+  return createHash("sha256").update(canonicalJson(json)).digest("hex");
+}
+
+export interface DeviceIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+const stdio: DeviceIo = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+};
+
+/** Runs one device to the end of its session; resolves with the exit code. */
+export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): Promise<number> {
+  let args: DeviceArgs;
+  let edits: readonly DeviceEdit[] = [];
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.out(DEVICE_USAGE);
+    return 0;
+  }
+  try {
+    args = parseDeviceArgs(argv);
+    if (args.editsFile !== undefined) {
+      let text: string;
+      try {
+        text = await readFile(args.editsFile, "utf8");
+      } catch (e) {
+        throw new EditsFileError(`cannot read edits file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      edits = parseEdits(text);
+    }
+  } catch (e) {
+    if (e instanceof DeviceUsageError || e instanceof EditsFileError) {
+      io.err(`lethe device: ${e.name}: ${e.message}`);
+      if (e instanceof DeviceUsageError) io.err(DEVICE_USAGE);
+      return 2;
+    }
+    throw e;
+  }
+
+  // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service.
+  const { weriftTransport } = await import("../adapters/werift/index.js");
+  const loopback = args.iface?.startsWith("127.") ?? false;
+  const transport = weriftTransport({ ...(args.iface !== undefined ? { interfaceAddress: args.iface, loopbackOnly: loopback } : {}) });
+  let signaling: Signaling;
+  let discovery: Discovery | undefined;
+  if (args.relay !== undefined) {
+    const { relaySignaling } = await import("../adapters/relay/index.js");
+    signaling = relaySignaling({ url: args.relay });
+  } else {
+    const { lanSignaling, mdnsDiscovery } = await import("../adapters/mdns/index.js");
+    discovery = mdnsDiscovery(args.iface !== undefined ? { interface: args.iface } : {});
+    signaling = lanSignaling({ discovery, ...(args.iface !== undefined ? { interface: args.iface } : {}) });
+  }
+  const timings: Partial<EngineTimings> = args.peerGoneMs !== undefined
+    ? { peerGoneMs: args.peerGoneMs, pingIntervalMs: Math.max(100, Math.floor(args.peerGoneMs / 3)) }
+    : {};
+  const engine = createSyncEngine({ signaling, transport, aead: nodeAead, deviceName: args.name ?? args.role, timings });
+  return await session(engine, args, edits, io).finally(async () => {
+    await discovery?.close().catch(() => undefined);
+  });
+}
+
+async function session(engine: SyncEngine, args: DeviceArgs, edits: readonly DeviceEdit[], io: DeviceIo): Promise<number> {
+  const { out } = io;
+  engine.events$.subscribe((ev) => {
+    if (ev.type === "connected") out(`connected: ${ev.channelId}`);
+    else if (ev.type === "disconnected") out(`disconnected: ${ev.reason}`);
+    else if (ev.type === "paired") out("paired");
+    else if (ev.type === "error") io.err(`error: ${ev.name} (${ev.source}) x${ev.count}${ev.fatal ? " fatal" : ""}`);
+  });
+
+  // The scripted edits go in before pairing: the first sync carries them.
+  engine.doc.transact(() => {
+    for (const e of edits) engine.doc.getMap(e.map).set(e.key, e.value);
+  });
+  let hash = docHash(engine.doc);
+  let converged = false;
+  let peerDone = false;
+  const report = () => {
+    if (engine.snapshot().status === "ended") return;
+    hash = docHash(engine.doc);
+    engine.setPresence(`done ${hash}`);
+    check();
+  };
+  // The host ends once the joiner reports a hash equal to its own (both have all edits).
+  const check = () => {
+    if (converged || engine.snapshot().status !== "connected") return;
+    const peer = engine.snapshot().peers.find((p) => p.doing.startsWith("done "));
+    if (peer === undefined) return;
+    peerDone = true;
+    if (peer.doing !== `done ${hash}`) return;
+    converged = true;
+    out(`doc-hash: ${hash}`);
+    if (args.role === "host" && !args.stay) void engine.end();
+  };
+  engine.doc.on("update", () => report());
+  engine.events$.subscribe((ev) => {
+    if (ev.type === "connected") report();
+    else if (ev.type === "presence") check();
+  });
+
+  const onSigint = () => void engine.end();
+  process.once("SIGINT", onSigint);
+  try {
+    if (args.role === "host") {
+      const { code } = await engine.host();
+      out(`code: ${code}`);
+    } else {
+      await engine.join(args.code!);
+    }
+  } catch (e) {
+    io.err(`lethe device: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  const keyBuffers = [...engine.debug.secretBuffers()];
+  const unwatch = engine.debug.watchSecrets((bufs) => keyBuffers.push(...bufs.filter((b) => !keyBuffers.includes(b))));
+  const reason = await engine.ended;
+  unwatch();
+  process.off("SIGINT", onSigint);
+  // The joiner learns of convergence from the host's end: its last hash matched the host's.
+  if (!converged && reason === "peerEnded" && peerDone) {
+    converged = true;
+    out(`doc-hash: ${hash}`);
+  }
+  out(`ended: ${reason}`);
+  const zero = keyBuffers.every((b) => b.every((x) => x === 0));
+  out(`wiped: ${keyBuffers.length} key buffers ${zero ? "zeroed" : "NOT zeroed"}, doc ${engine.doc.isDestroyed ? "destroyed" : "NOT destroyed"}`);
+  const clean = zero && engine.doc.isDestroyed;
+  const ok = converged && (reason === "user" || reason === "peerEnded");
+  return ok && clean ? 0 : 3;
+}
