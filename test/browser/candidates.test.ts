@@ -1,13 +1,26 @@
 /**
- * The browser transport's candidate policy (no node:net there) against Node's own IP parser and
- * the werift adapter's policy: same IP-literal verdicts, same candidate verdicts; `.local`
- * (Chromium's mDNS-hidden host names) and hostnames never pass in either direction.
+ * The candidate policy both WebRTC transports share (src/adapters/transport/webrtc/candidates.ts,
+ * no node:net there) against Node's own IP parser and a reference policy built on `net.isIP`
+ * (what the werift adapter used before the two were merged): same IP-literal verdicts, same
+ * candidate verdicts; `.local` (Chromium's mDNS-hidden host names) and hostnames never pass.
  */
 import { isIP } from "node:net";
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { candidateAllowed, filterSdpCandidates, ipFamily } from "../../src/adapters/browser/candidates.js";
-import { candidateAllowed as weriftAllowed } from "../../src/adapters/werift/candidates.js";
+import { candidateAllowed, filterSdpCandidates, ipFamily } from "../../src/adapters/transport/webrtc/candidates.js";
+
+/** Reference policy on node:net's isIP, written independently of the module under test. */
+function weriftAllowed(candidate: string, policy: { loopbackOnly: boolean }): boolean {
+  const [, component, transport, priority, address, port, typ, type] = candidate.trim().split(/\s+/);
+  if (component !== "1" || transport?.toLowerCase() !== "udp" || !/^\d{1,10}$/.test(priority ?? "")) return false;
+  if (!/^\d{1,5}$/.test(port ?? "") || Number(port) < 1 || Number(port) > 65535) return false;
+  if (typ !== "typ" || !["host", "srflx", "prflx", "relay"].includes(type ?? "")) return false;
+  if (address === undefined || address.includes(".local")) return false;
+  const fam = isIP(address);
+  if (fam === 0) return false;
+  if (!policy.loopbackOnly) return true;
+  return fam === 4 ? address.startsWith("127.") : address === "::1" || address === "0:0:0:0:0:0:0:1";
+}
 
 const hexish = fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF:.g"), maxLength: 45 });
 const host = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), hexish, fc.domain(), fc.uuid().map((u) => `${u}.local`), fc.constantFrom("127.0.0.1", "::1", "0:0:0:0:0:0:0:1", "::", "1::", "::ffff:127.0.0.1"));

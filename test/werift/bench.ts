@@ -7,39 +7,17 @@
  * The net guard runs throughout and the script fails if anything leaves loopback or a name is looked up.
  */
 import { firstValueFrom } from "rxjs";
-import { createMemoryNetwork, createSyncEngine, type SyncEngine } from "../../src/runtime/index.js";
 import { nodeAead } from "../../src/adapters/crypto/node.js";
 import { weriftTransport } from "../../src/adapters/werift/index.js";
 import { installNetGuard } from "./net-guard.js";
 import { pipePair } from "./pipes.js";
+import { seen, weriftEnginePair } from "../helpers/werift-engines.js";
+import type { Aead } from "../../src/adapters/crypto/index.js";
 
 const guard = installNetGuard();
 const runs = Number(process.argv[2] ?? 20);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const seen = (e: SyncEngine, key: string, value: unknown) =>
-  new Promise<void>((resolve) => {
-    const m = e.doc.getMap("prefs");
-    if (m.get(key) === value) return resolve();
-    const f = () => {
-      if (m.get(key) === value) {
-        m.unobserve(f);
-        resolve();
-      }
-    };
-    m.observe(f);
-  });
-
-function pairEngines(seed: string, aead?: unknown) {
-  const net = createMemoryNetwork({ seed });
-  const mk = (n: string) =>
-    createSyncEngine({
-      signaling: net.device(n).signaling,
-      transport: weriftTransport({ loopbackOnly: true }),
-      deviceName: n,
-      ...(aead ? { aead: aead as never } : {}),
-    });
-  return { a: mk("a"), b: mk("b") };
-}
+const pairEngines = (seed: string, aead?: Aead) => weriftEnginePair(aead ? { seed, aead } : { seed });
 
 // 1. code entry -> first synced change
 const times: number[] = [];

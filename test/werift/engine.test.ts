@@ -4,61 +4,9 @@
  * path with the same keys, and edits made during the gap converge.
  */
 import { describe, expect, it } from "vitest";
-import { createMemoryNetwork, createSyncEngine, type SyncEngine } from "../../src/runtime/index.js";
-import { weriftTransport } from "../../src/adapters/werift/index.js";
-import type { Channel, Transport } from "../../src/adapters/transport/types.js";
+import { seen, until, weriftEnginePair } from "../helpers/werift-engines.js";
 
-/** The real werift transport with a tap on the channels it hands the engine. */
-function tapped(t: Transport): Transport & { channels: Channel[] } {
-  const channels: Channel[] = [];
-  return {
-    kind: t.kind,
-    channels,
-    connect: async (o) => {
-      const c = await t.connect(o);
-      channels.push(c);
-      return c;
-    },
-    close: () => t.close(),
-  };
-}
-
-/** Resolve when `pred` holds for the engine's state (checked on every state change). */
-const until = (e: SyncEngine, pred: (e: SyncEngine) => boolean) =>
-  new Promise<void>((resolve) => {
-    if (pred(e)) return resolve();
-    const sub = e.state$.subscribe(() => {
-      if (pred(e)) {
-        queueMicrotask(() => sub.unsubscribe());
-        resolve();
-      }
-    });
-  });
-/** Resolve when a Y.Map key on `e` equals `value` (observed, not polled). */
-const seen = (e: SyncEngine, key: string, value: unknown) =>
-  new Promise<void>((resolve) => {
-    const m = e.doc.getMap("prefs");
-    if (m.get(key) === value) return resolve();
-    const f = () => {
-      if (m.get(key) === value) {
-        m.unobserve(f);
-        resolve();
-      }
-    };
-    m.observe(f);
-  });
-
-function enginePair() {
-  const net = createMemoryNetwork({ seed: "werift-engine" });
-  const mk = (name: string) => {
-    const dev = net.device(name);
-    const transport = tapped(weriftTransport({ loopbackOnly: true }));
-    return { engine: createSyncEngine({ signaling: dev.signaling, transport, deviceName: name }), transport };
-  };
-  const A = mk("laptop");
-  const B = mk("phone");
-  return { a: A.engine, b: B.engine, ta: A.transport };
-}
+const enginePair = () => weriftEnginePair({ seed: "werift-engine", names: ["laptop", "phone"] });
 
 describe("engine over werift (loopback)", () => {
   it("pairs, connects and syncs both ways; reports code-entry-to-first-synced-change time", async () => {

@@ -10,4 +10,9 @@ export {
   type BrowserTransportOptions,
   type BrowserTransportStats,
 } from "./transport.js";
-export { filterSdpCandidates, candidateAllowed, ipFamily, type BrowserCandidatePolicy } from "./candidates.js";
+export {
+  filterSdpCandidates,
+  candidateAllowed,
+  ipFamily,
+  type CandidatePolicy as BrowserCandidatePolicy,
+} from "../transport/webrtc/candidates.js";

@@ -7,20 +7,20 @@
  * waits for the answer; the answerer waits for the offer, answers, and waits for the channel.
  * `.local` (mDNS-hidden) and hostname candidates are stripped in both directions, so the
  * browser never multicasts a lookup for a peer's name and never hands werift one to resolve.
- * Each connect() builds a fresh RTCPeerConnection; close() releases every one it made.
+ * Each connect() builds a fresh RTCPeerConnection; close() releases every one it made. The
+ * stack-independent part (signal exchange, offer/answer sequence, bookkeeping) is shared with
+ * werift: src/adapters/transport/webrtc/connect.ts.
  */
-import type { Subscription } from "rxjs";
+import { ConnectFailedError, TransportError, type Channel, type ConnectOptions, type Transport } from "../transport/types.js";
+import { DEFAULT_MAX_SIGNAL_BYTES, signalDecoder } from "../transport/signal-codec.js";
+import { filterSdpCandidates, type CandidatePolicy } from "../transport/webrtc/candidates.js";
 import {
-  BadSignalError,
-  ConnectAbortedError,
-  ConnectFailedError,
-  TransportError,
-  type Channel,
-  type ConnectOptions,
-  type Transport,
-} from "../transport/types.js";
-import { DEFAULT_MAX_SIGNAL_BYTES, SIGNAL_VERSION, encodeSignal, signalDecoder, type SignalType } from "../transport/signal-codec.js";
-import { filterSdpCandidates, type BrowserCandidatePolicy } from "./candidates.js";
+  MAX_PENDING_BYTES,
+  SYNC_CHANNEL_LABEL,
+  SignalExchange,
+  WebRtcConnections,
+  resolveChannelLimits,
+} from "../transport/webrtc/connect.js";
 import { BrowserChannel } from "./channel.js";
 
 export interface BrowserIceServer {
@@ -60,9 +60,6 @@ export interface BrowserTransport extends Transport {
   readonly stats: BrowserTransportStats;
 }
 
-const KiB = 1024;
-const LABEL = "lethe";
-
 export class NoWebRtcError extends TransportError {
   override readonly name = "NoWebRtcError";
 }
@@ -71,17 +68,9 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
   const PeerConnection =
     options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
   if (PeerConnection === undefined) throw new NoWebRtcError("this environment has no RTCPeerConnection");
-  const highWaterMark = options.highWaterMark ?? 64 * KiB;
-  const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 4);
-  const maxMessageSize = options.maxMessageSize ?? 64 * KiB;
-  if (!(highWaterMark > 0 && lowWaterMark >= 0 && lowWaterMark <= highWaterMark)) {
-    throw new RangeError("need 0 <= lowWaterMark <= highWaterMark, highWaterMark > 0");
-  }
-  if (!(Number.isInteger(maxMessageSize) && maxMessageSize > 0 && maxMessageSize <= 256 * KiB)) {
-    throw new RangeError("maxMessageSize must be an integer in 1..262144");
-  }
+  const { highWaterMark, lowWaterMark, maxMessageSize } = resolveChannelLimits(options);
   const gatherTimeoutMs = options.gatherTimeoutMs ?? 5_000;
-  const policy: BrowserCandidatePolicy = { loopbackOnly: options.loopbackOnly ?? false };
+  const policy: CandidatePolicy = { loopbackOnly: options.loopbackOnly ?? false };
   const config: RTCConfiguration = {
     iceServers: (options.iceServers ?? []).map((s) => ({
       urls: typeof s.urls === "string" ? s.urls : [...s.urls],
@@ -93,11 +82,7 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
   const decode = signalDecoder(options.maxSignalBytes ?? DEFAULT_MAX_SIGNAL_BYTES);
 
   const stats = { connects: 0, channelsOpened: 0, badSignals: 0, candidatesStripped: 0 };
-  const live = new Set<RTCPeerConnection>();
-  const channels = new Set<BrowserChannel>();
-  const aborters = new Set<(e: Error) => void>();
-  let closed = false;
-  let counter = 0;
+  const book = new WebRtcConnections<RTCPeerConnection, BrowserChannel>();
 
   const filter = (sdp: string): string => {
     const f = filterSdpCandidates(sdp, policy);
@@ -106,51 +91,17 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
   };
 
   async function connect(opts: ConnectOptions): Promise<Channel> {
-    if (closed) throw new TransportError("transport is closed");
-    if (opts.signal?.aborted) throw new ConnectAbortedError("connect aborted before it started");
-    stats.connects++;
-    const id = `browser-${++counter}`;
+    const id = book.begin(opts, stats, "browser");
     const pc = new PeerConnection!(config);
-    live.add(pc);
+    book.live.add(pc);
 
-    // Everything that can end the attempt early funnels into one rejection.
-    let fail!: (e: Error) => void;
-    const failure = new Promise<never>((_, reject) => (fail = reject));
-    failure.catch(() => undefined);
-    const onAbort = () => fail(new ConnectAbortedError("connect aborted"));
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    aborters.add(fail);
+    const x = new SignalExchange(opts, decode, filter, stats, book.aborters);
     const onPcState = () => {
-      if (pc.connectionState === "failed") fail(new ConnectFailedError("ICE/DTLS failed while connecting"));
+      if (pc.connectionState === "failed") x.fail(new ConnectFailedError("ICE/DTLS failed while connecting"));
     };
     pc.addEventListener("connectionstatechange", onPcState);
-
-    // Subscribe to the pipe at once so a signal that arrives early is not lost.
-    const inbox: Uint8Array[] = [];
-    let wake: (() => void) | undefined;
-    const pipeSub: Subscription = opts.signals.received$.subscribe({
-      next: (bytes) => {
-        inbox.push(bytes);
-        wake?.();
-      },
-      complete: () => fail(new ConnectFailedError("signal pipe closed before the peer answered")),
-      error: (e: unknown) => fail(new ConnectFailedError("signal pipe failed", { cause: e })),
-    });
-    const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failure]);
-    const nextSignal = async (expected: SignalType): Promise<string> => {
-      while (inbox.length === 0) await step(new Promise<void>((r) => (wake = r)));
-      const bytes = inbox.shift()!;
-      try {
-        const sig = decode(bytes);
-        if (sig.type !== expected) throw new BadSignalError(`expected an ${expected}, got an ${sig.type}`);
-        return filter(sig.sdp);
-      } catch (e) {
-        stats.badSignals++;
-        throw e;
-      }
-    };
     const gathered = () =>
-      step(
+      x.step(
         new Promise<void>((resolve) => {
           if (pc.iceGatheringState === "complete") return resolve();
           const timer = setTimeout(finish, gatherTimeoutMs);
@@ -165,54 +116,43 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
           pc.addEventListener("icegatheringstatechange", onChange);
         }),
       );
-    const gather = async (): Promise<string> => {
-      const description = await step(opts.role === "offerer" ? pc.createOffer() : pc.createAnswer());
-      await step(pc.setLocalDescription(description));
-      await gathered();
-      const local = pc.localDescription?.sdp;
-      if (local === undefined) throw new ConnectFailedError("the browser produced no local description");
-      return filter(local);
-    };
-    const send = (type: SignalType, sdp: string) => opts.signals.send(encodeSignal({ v: SIGNAL_VERSION, type, sdp }));
-    const setRemote = async (type: SignalType, sdp: string) => {
-      try {
-        await step(pc.setRemoteDescription({ type, sdp }));
-      } catch (e) {
-        if (e instanceof TransportError) throw e;
-        stats.badSignals++;
-        throw new BadSignalError(`peer's ${type} was refused by the browser`, { cause: e });
-      }
-    };
     const opened = (dc: RTCDataChannel) =>
-      step(
-        new Promise<RTCDataChannel>((resolve, reject) => {
-          if (dc.readyState === "open") return resolve(dc);
-          dc.addEventListener("open", () => resolve(dc), { once: true });
-          dc.addEventListener("close", () => reject(new ConnectFailedError("data channel closed while opening")), { once: true });
-        }),
-      );
+      new Promise<RTCDataChannel>((resolve, reject) => {
+        if (dc.readyState === "open") return resolve(dc);
+        dc.addEventListener("open", () => resolve(dc), { once: true });
+        dc.addEventListener("close", () => reject(new ConnectFailedError("data channel closed while opening")), { once: true });
+      });
 
     try {
-      let dc: RTCDataChannel;
-      if (opts.role === "offerer") {
-        const created = pc.createDataChannel(LABEL, { ordered: true });
-        created.binaryType = "arraybuffer";
-        send("offer", await gather());
-        await setRemote("answer", await nextSignal("answer"));
-        dc = await opened(created);
-      } else {
-        const incoming = new Promise<RTCDataChannel>((resolve) =>
-          pc.addEventListener("datachannel", (e) => resolve(e.channel), { once: true }),
-        );
-        await setRemote("offer", await nextSignal("offer"));
-        send("answer", await gather());
-        const remoteDc = await step(incoming);
-        remoteDc.binaryType = "arraybuffer";
-        if (remoteDc.label !== LABEL || !remoteDc.ordered || remoteDc.maxRetransmits !== null || remoteDc.maxPacketLifeTime !== null) {
-          throw new ConnectFailedError("peer opened a data channel that is not the reliable ordered sync channel");
-        }
-        dc = await opened(remoteDc);
-      }
+      const dc = await x.negotiate(opts.role, {
+        stack: "the browser",
+        createChannel: () => {
+          const created = pc.createDataChannel(SYNC_CHANNEL_LABEL, { ordered: true });
+          created.binaryType = "arraybuffer";
+          return created;
+        },
+        incoming: () =>
+          new Promise<RTCDataChannel>((resolve) =>
+            pc.addEventListener(
+              "datachannel",
+              (e) => {
+                e.channel.binaryType = "arraybuffer";
+                resolve(e.channel);
+              },
+              { once: true },
+            ),
+          ),
+        gather: async () => {
+          const description = await x.step(opts.role === "offerer" ? pc.createOffer() : pc.createAnswer());
+          await x.step(pc.setLocalDescription(description));
+          await gathered();
+          const local = pc.localDescription?.sdp;
+          if (local === undefined) throw new ConnectFailedError("the browser produced no local description");
+          return filter(local);
+        },
+        setRemoteDescription: (description) => pc.setRemoteDescription(description),
+        opened,
+      });
       // The connection may have negotiated less than we would accept (a=max-message-size).
       const negotiated = pc.sctp?.maxMessageSize;
       const limit = negotiated !== undefined && negotiated > 0 ? Math.min(maxMessageSize, negotiated) : maxMessageSize;
@@ -220,39 +160,21 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
         highWaterMark,
         lowWaterMark,
         maxMessageSize: limit,
-        maxPendingBytes: 4 * 1024 * KiB,
+        maxPendingBytes: MAX_PENDING_BYTES,
       });
-      channels.add(channel);
-      stats.channelsOpened++;
-      void channel.released.then(() => {
-        channels.delete(channel);
-        live.delete(pc);
-      });
-      return channel;
+      return book.adopt(channel, pc, stats);
     } catch (e) {
-      live.delete(pc);
+      book.live.delete(pc);
       pc.close();
       throw e instanceof TransportError ? e : new ConnectFailedError("browser connect failed", { cause: e });
     } finally {
-      pipeSub.unsubscribe();
+      x.dispose();
       pc.removeEventListener("connectionstatechange", onPcState);
-      aborters.delete(fail);
-      opts.signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  async function close(): Promise<void> {
-    if (closed) return;
-    closed = true;
-    for (const abort of aborters) abort(new ConnectAbortedError("transport closed"));
-    const waits: Promise<unknown>[] = [];
-    for (const ch of channels) {
-      ch.close();
-      waits.push(ch.released);
-    }
-    // Connections still being set up are closed by their own connect(), which the abort above ends.
-    await Promise.all(waits);
-  }
+  // Connections still being set up are closed by their own connect(), which the abort ends.
+  const close = () => book.close();
 
   return { kind: "browser", connect, close, stats };
 }

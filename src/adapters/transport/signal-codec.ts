@@ -1,16 +1,18 @@
 /**
  * The WebRTC signal format shared by every WebRTC transport (werift in Node, the platform's
  * RTCPeerConnection in browsers), so a browser and a Node device can connect to each other.
+ * Both adapters encode and decode with this one module.
  *
  * ICE is non-trickle: one offer and one answer, each carrying its SDP with every gathered
  * candidate, are the whole exchange. A signal is `JSON.stringify({ v: 1, type, sdp })` as UTF-8
- * (keys in that order). It is the same format werift's adapter writes (src/adapters/werift/signal.ts);
- * test/browser/signal-codec.test.ts checks the two agree byte for byte and on what they reject.
- *
- * The decoder is hand-written guards with no dependency, so it is cheap in a browser bundle:
- * bounded size, strict UTF-8, JSON, exactly the three keys, version 1, a known type, a
- * non-empty SDP no longer than the byte bound. Any failure is a BadSignalError.
+ * (keys in that order). Inbound bytes are hostile until decoded: bounded in size, strict UTF-8,
+ * JSON, then an effect Schema with excess keys refused (exactly v, type, sdp; version 1; a known
+ * type; a non-empty SDP no longer than the byte bound). Any failure is a BadSignalError.
+ * effect/Schema is already in the browser bundle through the runtime codec, so it costs little
+ * there; import the subpaths (as the runtime does): the `effect` barrel defeats tree-shaking.
  */
+import * as Result from "effect/Result";
+import * as Schema from "effect/Schema";
 import { BadSignalError } from "./types.js";
 
 export const SIGNAL_VERSION = 1;
@@ -25,16 +27,22 @@ export interface WebRtcSignal {
   readonly sdp: string;
 }
 
+const makeSchema = (maxBytes: number) =>
+  Schema.Struct({
+    v: Schema.Literal(SIGNAL_VERSION),
+    type: Schema.Literals(["offer", "answer"]),
+    sdp: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(maxBytes)),
+  });
+
 const encoder = new TextEncoder();
 
 export function encodeSignal(signal: WebRtcSignal): Uint8Array {
   return encoder.encode(JSON.stringify({ v: signal.v, type: signal.type, sdp: signal.sdp }));
 }
 
-const KEYS = ["sdp", "type", "v"];
-
 /** A decoder bound to one size limit; build once per transport. */
 export function signalDecoder(maxBytes: number = DEFAULT_MAX_SIGNAL_BYTES): (bytes: unknown) => WebRtcSignal {
+  const decode = Schema.decodeUnknownResult(makeSchema(maxBytes));
   const utf8 = new TextDecoder("utf-8", { fatal: true });
   return (bytes) => {
     if (!(bytes instanceof Uint8Array)) throw new BadSignalError("signal is not a byte array");
@@ -47,19 +55,10 @@ export function signalDecoder(maxBytes: number = DEFAULT_MAX_SIGNAL_BYTES): (byt
     } catch (cause) {
       throw new BadSignalError("signal is not UTF-8 JSON", { cause });
     }
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new BadSignalError("signal is not a JSON object");
-    }
-    const keys = Object.keys(json).sort();
-    if (keys.length !== KEYS.length || keys.some((k, i) => k !== KEYS[i])) {
-      throw new BadSignalError("signal must have exactly the keys v, type, sdp");
-    }
-    const { v, type, sdp } = json as Record<string, unknown>;
-    if (v !== SIGNAL_VERSION) throw new BadSignalError("unknown signal version");
-    if (type !== "offer" && type !== "answer") throw new BadSignalError("signal type must be offer or answer");
-    if (typeof sdp !== "string" || sdp.length < 1 || sdp.length > maxBytes) {
-      throw new BadSignalError("signal sdp must be a non-empty string within the size limit");
-    }
-    return { v: SIGNAL_VERSION, type, sdp };
+    const result = decode(json, { onExcessProperty: "error" });
+    if (Result.isFailure(result)) throw new BadSignalError(`signal rejected: ${result.failure.message}`);
+    // A fresh object with exactly the three fields, whatever the Schema hands back.
+    const { v, type, sdp } = result.success;
+    return { v, type, sdp };
   };
 }

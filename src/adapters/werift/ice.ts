@@ -16,7 +16,7 @@
 import { isIP } from "node:net";
 import type { RTCPeerConnection, RTCPeerConnectionConfig } from "werift";
 import { ConnectFailedError } from "../transport/types.js";
-import { isLoopback } from "./candidates.js";
+import { isLoopback } from "../transport/webrtc/candidates.js";
 
 export interface IceServer {
   readonly urls: string | readonly string[];

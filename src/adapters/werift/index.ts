@@ -6,4 +6,4 @@
 export { weriftTransport, type WeriftTransport, type WeriftTransportOptions, type WeriftTransportStats } from "./transport.js";
 export type { IceServer } from "./ice.js";
 export { EmptyMessageError } from "./channel.js";
-export { filterSdpCandidates, candidateAllowed, type CandidatePolicy } from "./candidates.js";
+export { filterSdpCandidates, candidateAllowed, type CandidatePolicy } from "../transport/webrtc/candidates.js";

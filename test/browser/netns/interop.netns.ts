@@ -16,6 +16,7 @@ import type { Channel } from "../../../src/adapters/transport/types.js";
 import { BROWSER_NETNS_ADDRESS } from "../helpers/browser-netns.js";
 import { assertBrowserNetns } from "./guard.js";
 import { launchChromium, type LaunchedChromium } from "./chromium.js";
+import { seenIn as seen, tapped, until } from "../../helpers/werift-engines.js";
 
 assertBrowserNetns();
 
@@ -31,48 +32,10 @@ afterAll(async () => {
 });
 
 function nodeEngine(): { engine: SyncEngine; transport: WeriftTransport; channels: Channel[] } {
-  const werift = weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS });
-  const channels: Channel[] = [];
-  // The real werift transport with a tap on the channels it hands the engine.
-  const transport: WeriftTransport = {
-    kind: werift.kind,
-    stats: werift.stats,
-    connect: async (o) => {
-      const c = await werift.connect(o);
-      channels.push(c);
-      return c;
-    },
-    close: () => werift.close(),
-  };
+  const transport = tapped(weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS }));
   const engine = createSyncEngine({ transport, signaling: relaySignaling({ url: demo.relayUrl }), deviceName: "node" });
-  return { engine, transport, channels };
+  return { engine, transport, channels: transport.channels };
 }
-
-/** Resolve when `pred` holds for the engine's state (checked on every state change). */
-const until = (e: SyncEngine, pred: (e: SyncEngine) => boolean) =>
-  new Promise<void>((resolve) => {
-    if (pred(e)) return resolve();
-    const sub = e.state$.subscribe(() => {
-      if (pred(e)) {
-        queueMicrotask(() => sub.unsubscribe());
-        resolve();
-      }
-    });
-  });
-
-/** Resolve when a Y.Map key on the Node engine equals `value` (observed, not polled). */
-const seen = (e: SyncEngine, map: string, key: string, value: unknown) =>
-  new Promise<void>((resolve) => {
-    const m = e.doc.getMap(map);
-    if (m.get(key) === value) return resolve();
-    const f = () => {
-      if (m.get(key) === value) {
-        m.unobserve(f);
-        resolve();
-      }
-    };
-    m.observe(f);
-  });
 
 async function openDemo(): Promise<Page> {
   const page = await browser.newPage();

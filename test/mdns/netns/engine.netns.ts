@@ -6,28 +6,16 @@
  */
 import { expect, it } from "vitest";
 import { Bonjour, type Service } from "bonjour-service";
-import { createSyncEngine, type SyncEngine } from "../../../src/runtime/index.js";
+import { createSyncEngine } from "../../../src/runtime/index.js";
 import { lanSignaling, mdnsDiscovery } from "../../../src/adapters/mdns/index.js";
 import { weriftTransport } from "../../../src/adapters/werift/index.js";
 import { WebSocketServer } from "ws";
 import { generateCode } from "../../../src/adapters/crypto/index.js";
 import { assertPrivateNetns } from "./guard.js";
+import { seen } from "../../helpers/werift-engines.js";
 
 assertPrivateNetns();
 const IFACE = "127.0.0.1";
-
-const seen = (e: SyncEngine, key: string, value: unknown) =>
-  new Promise<void>((resolve) => {
-    const m = e.doc.getMap("prefs");
-    if (m.get(key) === value) return resolve();
-    const f = () => {
-      if (m.get(key) === value) {
-        m.unobserve(f);
-        resolve();
-      }
-    };
-    m.observe(f);
-  });
 
 function device(name: string, pairingTimeoutMs?: number) {
   const discovery = mdnsDiscovery({ interface: IFACE });

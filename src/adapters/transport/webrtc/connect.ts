@@ -1,0 +1,222 @@
+/**
+ * The part of a WebRTC transport's connect()/close() that does not depend on the WebRTC stack,
+ * shared by the werift and browser adapters (which keep building the peer connection, gathering,
+ * and watching it): option checks for the channel limits, the one-offer/one-answer signal
+ * exchange over the `SignalPipe` (decode, type check, candidate filter, bad-signal counting),
+ * the offerer/answerer sequence with its check of the peer's data channel, and the bookkeeping
+ * of live connections and channels that close() releases.
+ *
+ * Every wait during a connect races one `failure` promise, so an abort, a closed pipe, the
+ * transport closing or the adapter's own failure signal ends the attempt at once.
+ */
+import type { Subscription } from "rxjs";
+import {
+  BadSignalError,
+  ConnectAbortedError,
+  ConnectFailedError,
+  TransportError,
+  type ConnectOptions,
+} from "../types.js";
+import { SIGNAL_VERSION, encodeSignal, type SignalType, type WebRtcSignal } from "../signal-codec.js";
+
+/** The label of the one reliable, ordered sync data channel. */
+export const SYNC_CHANNEL_LABEL = "lethe";
+
+const KiB = 1024;
+/** Messages a channel holds for its first reader before it counts the peer as flooding it. */
+export const MAX_PENDING_BYTES = 4 * 1024 * KiB;
+
+export interface ChannelLimitOptions {
+  readonly highWaterMark?: number;
+  readonly lowWaterMark?: number;
+  readonly maxMessageSize?: number;
+}
+
+/** Defaults 64 KiB / highWaterMark÷4 / 64 KiB; RangeError for limits that cannot work. */
+export function resolveChannelLimits(options: ChannelLimitOptions) {
+  const highWaterMark = options.highWaterMark ?? 64 * KiB;
+  const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 4);
+  const maxMessageSize = options.maxMessageSize ?? 64 * KiB;
+  if (!(highWaterMark > 0 && lowWaterMark >= 0 && lowWaterMark <= highWaterMark)) {
+    throw new RangeError("need 0 <= lowWaterMark <= highWaterMark, highWaterMark > 0");
+  }
+  if (!(Number.isInteger(maxMessageSize) && maxMessageSize > 0 && maxMessageSize <= 256 * KiB)) {
+    throw new RangeError("maxMessageSize must be an integer in 1..262144");
+  }
+  return { highWaterMark, lowWaterMark, maxMessageSize };
+}
+
+/** Public counters, for tests and snapshots (mutable inside the transport). */
+export interface WebRtcStats {
+  connects: number;
+  channelsOpened: number;
+  badSignals: number;
+  candidatesStripped: number;
+}
+
+/** What one adapter brings to the offer/answer sequence. */
+export interface NegotiationOps<DC> {
+  /** The stack's name in error messages ("werift", "the browser"). */
+  readonly stack: string;
+  /** Offerer: create the sync data channel (before the offer, so the SDP carries it). */
+  createChannel(): DC;
+  /** Answerer: the data channel the peer opens (armed before the offer is applied). */
+  incoming(): Promise<DC>;
+  /** Create the offer or answer, gather every candidate; the outbound-filtered local SDP. */
+  gather(): Promise<string>;
+  setRemoteDescription(description: { type: SignalType; sdp: string }): Promise<unknown>;
+  /** Resolve when the data channel is open; reject if it closes first. */
+  opened(dc: DC): Promise<DC>;
+}
+
+interface SyncChannelShape {
+  readonly label: string;
+  readonly ordered: boolean;
+  readonly maxRetransmits: number | null;
+  readonly maxPacketLifeTime: number | null;
+}
+
+/** One connect attempt's signal exchange and failure funnel. */
+export class SignalExchange {
+  readonly failure: Promise<never>;
+  readonly fail: (e: Error) => void;
+  private readonly inbox: Uint8Array[] = [];
+  private wake: (() => void) | undefined;
+  private readonly pipeSub: Subscription;
+  private readonly onAbort = () => this.fail(new ConnectAbortedError("connect aborted"));
+
+  constructor(
+    private readonly opts: ConnectOptions,
+    private readonly decode: (bytes: unknown) => WebRtcSignal,
+    /** Inbound candidate filter; may throw BadSignalError (counted like a bad signal). */
+    private readonly filter: (sdp: string) => string,
+    private readonly stats: WebRtcStats,
+    private readonly aborters: Set<(e: Error) => void>,
+  ) {
+    // Everything that can end the attempt early funnels into one rejection.
+    let fail!: (e: Error) => void;
+    this.failure = new Promise<never>((_, reject) => (fail = reject));
+    this.fail = fail;
+    this.failure.catch(() => undefined);
+    opts.signal?.addEventListener("abort", this.onAbort, { once: true });
+    aborters.add(fail);
+    // Subscribe to the pipe at once so a signal that arrives early is not lost.
+    this.pipeSub = opts.signals.received$.subscribe({
+      next: (bytes) => {
+        this.inbox.push(bytes);
+        this.wake?.();
+      },
+      complete: () => fail(new ConnectFailedError("signal pipe closed before the peer answered")),
+      error: (e: unknown) => fail(new ConnectFailedError("signal pipe failed", { cause: e })),
+    });
+  }
+
+  /** `p`, unless the attempt fails first. */
+  step<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.failure]);
+  }
+
+  /** The next signal's SDP, which must be of the `expected` type; filtered. */
+  async nextSignal(expected: SignalType): Promise<string> {
+    while (this.inbox.length === 0) await this.step(new Promise<void>((r) => (this.wake = r)));
+    const bytes = this.inbox.shift()!;
+    try {
+      const sig = this.decode(bytes);
+      if (sig.type !== expected) throw new BadSignalError(`expected an ${expected}, got an ${sig.type}`);
+      return this.filter(sig.sdp);
+    } catch (e) {
+      this.stats.badSignals++;
+      throw e;
+    }
+  }
+
+  send(type: SignalType, sdp: string): void {
+    this.opts.signals.send(encodeSignal({ v: SIGNAL_VERSION, type, sdp }));
+  }
+
+  /** The offer/answer sequence for `role`; the open sync data channel. */
+  async negotiate<DC extends SyncChannelShape>(role: ConnectOptions["role"], ops: NegotiationOps<DC>): Promise<DC> {
+    const setRemote = async (type: SignalType, sdp: string) => {
+      try {
+        await this.step(ops.setRemoteDescription({ type, sdp }));
+      } catch (e) {
+        if (e instanceof TransportError) throw e;
+        this.stats.badSignals++;
+        throw new BadSignalError(`peer's ${type} was refused by ${ops.stack}`, { cause: e });
+      }
+    };
+    if (role === "offerer") {
+      const created = ops.createChannel();
+      this.send("offer", await ops.gather());
+      await setRemote("answer", await this.nextSignal("answer"));
+      return this.step(ops.opened(created));
+    }
+    const incoming = ops.incoming();
+    await setRemote("offer", await this.nextSignal("offer"));
+    this.send("answer", await ops.gather());
+    const remoteDc = await this.step(incoming);
+    if (
+      remoteDc.label !== SYNC_CHANNEL_LABEL ||
+      !remoteDc.ordered ||
+      remoteDc.maxRetransmits !== null ||
+      remoteDc.maxPacketLifeTime !== null
+    ) {
+      throw new ConnectFailedError("peer opened a data channel that is not the reliable ordered sync channel");
+    }
+    return this.step(ops.opened(remoteDc));
+  }
+
+  /** Stop listening to the pipe and the abort signal; leave the transport's abort list. */
+  dispose(): void {
+    this.pipeSub.unsubscribe();
+    this.aborters.delete(this.fail);
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+interface OwnedChannel {
+  close(): void;
+  readonly released: Promise<void>;
+}
+
+/** The connections and channels one transport made, and its closed flag. */
+export class WebRtcConnections<PC, CH extends OwnedChannel> {
+  readonly live = new Set<PC>();
+  readonly channels = new Set<CH>();
+  readonly aborters = new Set<(e: Error) => void>();
+  closed = false;
+  private counter = 0;
+
+  /** Start a connect attempt: refuse on a closed transport or an aborted signal, count it, name it. */
+  begin(opts: ConnectOptions, stats: WebRtcStats, prefix: string): string {
+    if (this.closed) throw new TransportError("transport is closed");
+    if (opts.signal?.aborted) throw new ConnectAbortedError("connect aborted before it started");
+    stats.connects++;
+    return `${prefix}-${++this.counter}`;
+  }
+
+  /** A channel was opened on `pc`: keep both until the channel releases the connection. */
+  adopt(channel: CH, pc: PC, stats: WebRtcStats): CH {
+    this.channels.add(channel);
+    stats.channelsOpened++;
+    void channel.released.then(() => {
+      this.channels.delete(channel);
+      this.live.delete(pc);
+    });
+    return channel;
+  }
+
+  /** Abort every connect in flight, close every channel; `releaseLive` handles connections left. */
+  async close(releaseLive?: (pc: PC) => Promise<unknown>): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const abort of this.aborters) abort(new ConnectAbortedError("transport closed"));
+    const waits: Promise<unknown>[] = [];
+    for (const ch of this.channels) {
+      ch.close();
+      waits.push(ch.released);
+    }
+    if (releaseLive) for (const pc of this.live) waits.push(releaseLive(pc));
+    await Promise.all(waits);
+  }
+}
