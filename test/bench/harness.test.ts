@@ -1,0 +1,176 @@
+/**
+ * Smoke test for the bench harness (bench/run.ts): the ratio/`met` logic and the table on
+ * synthetic rows (never absolute numbers, the machine is noisy), the statistics helpers, and one
+ * very short real baseline measurement (a bare werift ping-pong on loopback, under the guard).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { fc, test } from "@fast-check/vitest";
+import dgram from "node:dgram";
+import dns from "node:dns";
+import { installLoopbackGuard, isLoopbackHost, NonLoopbackError } from "../../bench/lib/net-guard.js";
+import { interleave, median, percentile } from "../../bench/lib/stats.js";
+import { buildResults, failedRow, formatTable, FULL_RUN_ONLY, harnessProblems, makeRow, missingRow, type WorkloadRow } from "../../bench/lib/table.js";
+import { createWeriftPair, pingPong, type WeriftPair } from "../../bench/lib/werift-pair.js";
+import { PieceMissingError } from "../../bench/lib/pieces.js";
+import { measured } from "../../bench/lib/workload.js";
+
+const base = { workload: 9, name: "w", unit: "x", baselineName: "b" } as const;
+
+describe("rows: ratio and met", () => {
+  it("ratio is engine / baseline; higher-is-better compares ratio >= target", () => {
+    const r = makeRow({ ...base, engine: 45, baseline: 50, target: 0.9, higherIsBetter: true });
+    expect(r.ratio).toBeCloseTo(0.9, 12);
+    expect(r.met).toBe(true);
+    expect(makeRow({ ...base, engine: 44, baseline: 50, target: 0.9, higherIsBetter: true }).met).toBe(false);
+  });
+  it("lower-is-better compares ratio <= target", () => {
+    expect(makeRow({ ...base, engine: 0.1, baseline: 0.14, target: 1, higherIsBetter: false }).met).toBe(true);
+    const r = makeRow({ ...base, engine: 0.2, baseline: 0.14, target: 1, higherIsBetter: false });
+    expect(r.ratio).toBeCloseTo(0.2 / 0.14, 12);
+    expect(r.met).toBe(false);
+  });
+  it("absolute targets apply to the engine figure, not the ratio", () => {
+    const ok = makeRow({ ...base, engine: 2.5, baseline: 1, target: 3, targetOn: "engine", higherIsBetter: false });
+    expect(ok.ratio).toBe(2.5);
+    expect(ok.met).toBe(true);
+    expect(makeRow({ ...base, engine: 3.5, baseline: 10, target: 3, targetOn: "engine", higherIsBetter: false }).met).toBe(false);
+  });
+  it("no engine figure: met is false and the note says which piece is missing", () => {
+    const r = missingRow({ ...base, baseline: 12, target: 0.9, higherIsBetter: true }, "runtime (createSyncEngine)");
+    expect(r.engine).toBeNull();
+    expect(r.ratio).toBeNull();
+    expect(r.met).toBe(false);
+    expect(r.note).toBe("engine piece missing: runtime (createSyncEngine)");
+  });
+  it("no target: informational row, met null; a missing or zero baseline gives no ratio", () => {
+    expect(makeRow({ ...base, engine: 1, baseline: 2, target: null, higherIsBetter: true }).met).toBeNull();
+    expect(makeRow({ ...base, engine: 1, baseline: 0, target: null, higherIsBetter: true }).ratio).toBeNull();
+    expect(makeRow({ ...base, engine: 1, baseline: null, target: 1, higherIsBetter: true }).met).toBe(false);
+    expect(makeRow({ ...base, engine: Number.NaN, baseline: 1, target: 1, higherIsBetter: true }).engine).toBeNull();
+  });
+  test.prop([fc.double({ min: 1e-6, max: 1e6, noNaN: true }), fc.double({ min: 1e-6, max: 1e6, noNaN: true }), fc.double({ min: 0.01, max: 10, noNaN: true }), fc.boolean()], { numRuns: 200 })(
+    "met agrees with the ratio and the direction",
+    (engine, baseline, target, higher) => {
+      const r = makeRow({ ...base, engine, baseline, target, higherIsBetter: higher });
+      expect(r.ratio).toBeCloseTo(engine / baseline, 9);
+      expect(r.met).toBe(higher ? engine / baseline >= target : engine / baseline <= target);
+    },
+  );
+});
+
+describe("table and results document", () => {
+  const rows: WorkloadRow[] = [
+    makeRow({ ...base, workload: 2, name: "latency p50", engine: 0.12, baseline: 0.14, target: 1, higherIsBetter: false }),
+    missingRow({ ...base, workload: 1, name: "frames", baseline: 50, target: 0.9, higherIsBetter: true }, "crypto core"),
+  ];
+  it("prints one markdown table with every row, the ratio and the verdict", () => {
+    const t = formatTable(rows).split("\n");
+    expect(t).toHaveLength(4);
+    expect(t[2]).toContain("latency p50");
+    expect(t[2]).toContain("0.86");
+    expect(t[2]).toContain("yes");
+    expect(t[3]).toContain("engine piece missing: crypto core");
+    expect(t[3]).toContain("NO");
+  });
+  it("results.json has the issue's shape, rows ordered by workload", () => {
+    const doc = buildResults({ cpuModel: "c", cores: 2, memoryGiB: 1, node: "v20", platform: "p", date: "d", loadAverage: [] }, "quick", 1, rows);
+    expect(Object.keys(doc)).toEqual(expect.arrayContaining(["machine", "workloads"]));
+    expect(doc.workloads.map((r) => r.workload)).toEqual([1, 2]);
+    for (const r of doc.workloads) {
+      for (const k of ["name", "unit", "engine", "baseline", "baselineName", "ratio", "target", "higherIsBetter", "met"]) expect(r).toHaveProperty(k);
+    }
+  });
+});
+
+describe("a workload whose engine piece is missing or fails", () => {
+  const spec = { ...base, workload: 2, baseline: null, target: 0.9, higherIsBetter: true } as const;
+  it("gives each expected row a 'engine piece missing' note and met=false, never a number", async () => {
+    const rows = await measured([spec, { ...spec, name: "w2" }], async () => {
+      throw new PieceMissingError("runtime (createSyncEngine)", "src/runtime/index.ts does not load");
+    }, () => undefined);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r.engine).toBeNull();
+      expect(r.met).toBe(false);
+      expect(r.note).toBe("engine piece missing: runtime (createSyncEngine)");
+    }
+  });
+  it("a measurement that throws becomes a failed row", async () => {
+    const [r] = await measured([spec], async () => {
+      throw new RangeError("boom");
+    }, () => undefined);
+    expect(r!.note).toBe("failed: RangeError: boom");
+    expect(harnessProblems([r!])).toHaveLength(1);
+  });
+});
+
+describe("--check", () => {
+  it("flags failed rows and unmeasured baselines, not missing pieces, by-design or full-run-only rows", () => {
+    const spec = { ...base, workload: 3, target: 0.9, higherIsBetter: true } as const;
+    const ok = [
+      makeRow({ ...spec, engine: 1, baseline: 2 }),
+      missingRow({ ...spec, baseline: 2 }, "runtime"),
+      makeRow({ ...spec, engine: 5, baseline: null, baselineName: "(see workload 4)" }),
+      makeRow({ ...spec, engine: null, baseline: null, note: FULL_RUN_ONLY }),
+      makeRow({ ...spec, workload: 7, engine: null, baseline: null }),
+    ];
+    expect(harnessProblems(ok)).toEqual([]);
+    const bad = [failedRow({ ...spec, baseline: null }, "timed out after 60 s"), makeRow({ ...spec, engine: 1, baseline: null })];
+    expect(harnessProblems(bad)).toHaveLength(2);
+  });
+});
+
+describe("stats", () => {
+  it("median and nearest-rank percentiles", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 0.5)).toBe(50);
+    expect(percentile(xs, 0.99)).toBe(99);
+    expect(() => median([])).toThrow(RangeError);
+  });
+  it("interleave alternates which side goes first", async () => {
+    const order: string[] = [];
+    const r = await interleave(4, { a: () => (order.push("a"), 1), b: () => (order.push("b"), 2) });
+    expect(r).toEqual({ a: [1, 1, 1, 1], b: [2, 2, 2, 2] });
+    expect(order.join("")).toBe("abbaabba");
+  });
+  it("the guard's loopback test", () => {
+    expect(isLoopbackHost("127.0.0.1")).toBe(true);
+    expect(isLoopbackHost("localhost")).toBe(true);
+    expect(isLoopbackHost("::1")).toBe(true);
+    expect(isLoopbackHost("10.255.255.53")).toBe(false);
+    expect(isLoopbackHost("stun.l.google.com")).toBe(false);
+  });
+});
+
+describe("one real baseline measurement", () => {
+  let pair: WeriftPair | undefined;
+  afterAll(async () => {
+    await pair?.close();
+  });
+  it("bare werift ping-pong on loopback yields positive one-way times, and nothing leaves loopback", async () => {
+    const guard = installLoopbackGuard();
+    pair = await createWeriftPair();
+    expect(pair.setupMs).toBeGreaterThan(0);
+    const oneWay = await pingPong(pair, 64, 20, 5);
+    expect(oneWay).toHaveLength(20);
+    expect(oneWay.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
+    const row = makeRow({ ...base, engine: median(oneWay), baseline: median(oneWay), target: 1, higherIsBetter: false });
+    expect(row.ratio).toBe(1);
+    expect(guard.udpSends).toBeGreaterThan(0);
+    expect(guard.blocked).toBe(0);
+  }, 15_000);
+  it("the guard refuses non-loopback UDP and DNS before anything is sent", async () => {
+    const guard = installLoopbackGuard();
+    const sock = dgram.createSocket("udp4");
+    try {
+      // 192.0.2.1 is TEST-NET-1; the guard throws before the datagram reaches the socket.
+      expect(() => sock.send(Buffer.from("x"), 9, "192.0.2.1")).toThrow(NonLoopbackError);
+      await expect(dns.promises.lookup("stun.l.google.com")).rejects.toThrow(NonLoopbackError);
+      expect(guard.blocked).toBeGreaterThanOrEqual(2);
+    } finally {
+      sock.close();
+    }
+  });
+});
