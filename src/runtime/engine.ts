@@ -38,6 +38,7 @@ import type {
 export const DEFAULT_ENGINE_TIMINGS: EngineTimings = Object.freeze({
   ...DEFAULT_TIMINGS,
   connectTimeoutMs: 15_000,
+  pulseWindowMs: 1_000,
 });
 
 const ACTIVITY_COUNTERS = {
@@ -68,7 +69,10 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 
 function splitTimings(t: Partial<EngineTimings> | undefined): { machine: Partial<Timings>; engine: EngineTimings } {
   const engine = { ...DEFAULT_ENGINE_TIMINGS, ...t };
-  const { connectTimeoutMs: _c, ...machine } = { ...t };
+  // Checked here, before anything is created (the machines check their own timings the same way).
+  const p = engine.pulseWindowMs;
+  if (typeof p !== "number" || !Number.isFinite(p) || p < 0) throw new RangeError(`timings.pulseWindowMs must be a finite number >= 0, got ${String(p)}`);
+  const { connectTimeoutMs: _c, pulseWindowMs: _p, ...machine } = { ...t };
   return { machine, engine };
 }
 
@@ -206,9 +210,15 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     tellWatchers();
     actor.send(e);
   };
-  // ACTIVITY and PEER_MESSAGE_OK are pulses (pulses.ts): at most one per microtask, none that
-  // would change nothing.
-  const pulses = new Pulses(now, (type) => toSession({ type }));
+  // ACTIVITY and PEER_MESSAGE_OK are pulses (pulses.ts): at most one of each per window of the
+  // engine's clock (leading + one trailing), none that would change nothing. The window is tiny
+  // next to the timers the pulses re-arm, which may fire up to one window late, never early.
+  const pulseWindowMs = Math.max(0, Math.floor(Math.min(timings.pulseWindowMs, timings.inactivityMs / 100, timings.peerGoneMs / 100)));
+  const pulses = new Pulses(now, (type) => toSession({ type }), pulseWindowMs, {
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (id) => clock.clearTimeout(id),
+  });
+  teardown.add("pulses", () => pulses.stop());
   const pulse = (type: PulseType) => pulses.pulse(type);
 
   // ---- the session actor ---------------------------------------------------------------------

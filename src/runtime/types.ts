@@ -18,6 +18,13 @@ import type { EndReason, Role, Timings } from "../machines/protocol.js";
 export interface EngineTimings extends Timings {
   /** One transport connect attempt may take this long before it counts as failed. */
   readonly connectTimeoutMs: number;
+  /**
+   * Upper bound of the pulse window: the session actor hears at most one ACTIVITY and one
+   * PEER_MESSAGE_OK per window (leading edge at once, one trailing at its end), so the dead-man
+   * and peer-gone timers fire up to one window late, never early. The window used is
+   * min(pulseWindowMs, inactivityMs / 100, peerGoneMs / 100); 0 turns the throttle off.
+   */
+  readonly pulseWindowMs: number;
 }
 
 /** What the engine needs of a clock: xstate's SimulatedClock fits; default the global timers. */
