@@ -13,15 +13,13 @@
 import { describe, expect, it } from "vitest";
 import { lastValueFrom, toArray } from "rxjs";
 import type { Crdt, CrdtChange, CrdtMessage } from "../../adapters/crdt/types.js";
+import { withSetup, type SuiteSetup } from "./suite.js";
 
 export interface CrdtFactory {
   create(): Crdt;
 }
 
-export interface CrdtSuiteSetup<T extends CrdtFactory = CrdtFactory> {
-  setup(): Promise<T>;
-  teardown(ctx: T): Promise<void>;
-}
+export type CrdtSuiteSetup<T extends CrdtFactory = CrdtFactory> = SuiteSetup<T>;
 
 /** Wire two bindings; returns a function that waits until both directions are quiet. */
 function wire(x: Crdt, y: Crdt): { settle: () => Promise<void>; sent: CrdtMessage[] } {
@@ -47,14 +45,7 @@ function wire(x: Crdt, y: Crdt): { settle: () => Promise<void>; sent: CrdtMessag
 
 export function crdtCompliance<T extends CrdtFactory>(name: string, s: CrdtSuiteSetup<T>): void {
   describe(`crdt compliance: ${name}`, () => {
-    const withCtx = (fn: (ctx: T) => Promise<void>) => async () => {
-      const ctx = await s.setup();
-      try {
-        await fn(ctx);
-      } finally {
-        await s.teardown(ctx);
-      }
-    };
+    const withCtx = withSetup(s);
 
     it("a sync round makes two divergent docs equal", withCtx(async ({ create }) => {
       const x = create();

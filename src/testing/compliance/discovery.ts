@@ -14,6 +14,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Discovery } from "../../adapters/discovery/types.js";
+import { withSetup, type SuiteSetup } from "./suite.js";
 
 export interface DiscoveryPair {
   readonly a: Discovery;
@@ -23,21 +24,11 @@ export interface DiscoveryPair {
   readonly timeoutMs?: number;
 }
 
-export interface DiscoverySuiteSetup<T extends DiscoveryPair = DiscoveryPair> {
-  setup(): Promise<T>;
-  teardown(ctx: T): Promise<void>;
-}
+export type DiscoverySuiteSetup<T extends DiscoveryPair = DiscoveryPair> = SuiteSetup<T>;
 
 export function discoveryCompliance<T extends DiscoveryPair>(name: string, s: DiscoverySuiteSetup<T>): void {
   describe(`discovery compliance: ${name}`, () => {
-    const withPair = (fn: (ctx: T) => Promise<void>) => async () => {
-      const ctx = await s.setup();
-      try {
-        await fn(ctx);
-      } finally {
-        await s.teardown(ctx);
-      }
-    };
+    const withPair = withSetup(s);
     /** Expect `p` to reject with DiscoveryTimeoutError, driving the clock if the setup can. */
     const expectTimeout = async (ctx: T, p: Promise<unknown>) => {
       const t = ctx.timeoutMs ?? 50;

@@ -16,6 +16,7 @@
 import { describe, expect, it } from "vitest";
 import { firstValueFrom, lastValueFrom, take, toArray } from "rxjs";
 import type { Signaling } from "../../adapters/signaling/types.js";
+import { withSetup, type SuiteSetup } from "./suite.js";
 
 export interface SignalingTrio {
   readonly a: Signaling;
@@ -23,10 +24,7 @@ export interface SignalingTrio {
   readonly c: Signaling;
 }
 
-export interface SignalingSuiteSetup<T extends SignalingTrio = SignalingTrio> {
-  setup(): Promise<T>;
-  teardown(ctx: T): Promise<void>;
-}
+export type SignalingSuiteSetup<T extends SignalingTrio = SignalingTrio> = SuiteSetup<T>;
 
 const blob = (n: number, fill: number) => new Uint8Array(n).fill(fill & 0xff);
 /** A random-looking 128-bit mailbox id as the runtime derives them (hex). */
@@ -34,14 +32,7 @@ const mailboxId = (i: number) => (i.toString(16).padStart(8, "0") + "5eed").repe
 
 export function signalingCompliance<T extends SignalingTrio>(name: string, s: SignalingSuiteSetup<T>): void {
   describe(`signaling compliance: ${name}`, () => {
-    const withTrio = (fn: (ctx: T) => Promise<void>) => async () => {
-      const ctx = await s.setup();
-      try {
-        await fn(ctx);
-      } finally {
-        await s.teardown(ctx);
-      }
-    };
+    const withTrio = withSetup(s);
 
     it("host claims a nameplate, join reaches it, peerJoined resolves on both sides", withTrio(async ({ a, b }) => {
       const h = await a.host();

@@ -17,16 +17,14 @@
 import { describe, expect, it } from "vitest";
 import { firstValueFrom, lastValueFrom, ReplaySubject, toArray, take } from "rxjs";
 import type { Channel, SignalPipe, Transport } from "../../adapters/transport/types.js";
+import { withSetup, type SuiteSetup } from "./suite.js";
 
 export interface TransportPair {
   readonly a: Transport;
   readonly b: Transport;
 }
 
-export interface TransportSuiteSetup<T extends TransportPair = TransportPair> {
-  setup(): Promise<T>;
-  teardown(ctx: T): Promise<void>;
-}
+export type TransportSuiteSetup<T extends TransportPair = TransportPair> = SuiteSetup<T>;
 
 /** Two SignalPipes joined back to back; delivery is asynchronous, ordered, buffered. */
 export function createPipePair(): [SignalPipe & { inject(bytes: Uint8Array): void }, SignalPipe & { inject(bytes: Uint8Array): void }] {
@@ -49,14 +47,7 @@ const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fi
 
 export function transportCompliance<T extends TransportPair>(name: string, s: TransportSuiteSetup<T>): void {
   describe(`transport compliance: ${name}`, () => {
-    const withPair = (fn: (ctx: T) => Promise<void>) => async () => {
-      const ctx = await s.setup();
-      try {
-        await fn(ctx);
-      } finally {
-        await s.teardown(ctx);
-      }
-    };
+    const withPair = withSetup(s);
 
     it("connects an offerer and an answerer; both channels are open", withPair(async ({ a, b }) => {
       expect(typeof a.kind).toBe("string");
