@@ -10,16 +10,9 @@ import { nodeAead } from "../../src/adapters/crypto/aead-node.js";
 import { FRAME_HEADER_BYTES, FrameType } from "../../src/adapters/crypto/frame.js";
 import type { SecureChannel } from "../../src/adapters/crypto/secure-channel.js";
 import { ReplayWindow } from "../../src/adapters/crypto/replay-window.js";
+import { errName } from "./helpers.js";
 import { pairedChannels, rotate } from "./pairing-helpers.js";
 
-const errName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).name;
-  }
-  return undefined;
-};
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
 describe("frames", () => {

@@ -7,18 +7,10 @@ import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { generateCode, parseCode, suggest } from "../../src/adapters/crypto/code.js";
 import { EVEN_WORDS, ODD_WORDS } from "../../src/adapters/crypto/words.js";
-import { loadVectors } from "./helpers.js";
+import { errName, loadVectors } from "./helpers.js";
 
 const list = loadVectors("pgp-wordlist.json");
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const errName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).name;
-  }
-  return undefined;
-};
 
 describe("word lists", () => {
   it("equal magic-wormhole's lists, lower-cased", () => {

@@ -36,3 +36,13 @@ export function seededRandom(seed: number): (n: number) => Uint8Array {
     return out;
   };
 }
+
+/** The `name` of what `f` throws, or undefined if it returns. */
+export function errName(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).name;
+  }
+  return undefined;
+}

@@ -9,16 +9,9 @@ import { createPairingHandshake } from "../../src/adapters/crypto/pairing.js";
 import { createSecureChannel } from "../../src/adapters/crypto/secure-channel.js";
 import { nobleAead } from "../../src/adapters/crypto/aead.js";
 import { FrameType } from "../../src/adapters/crypto/frame.js";
+import { errName } from "./helpers.js";
 import { handshakes, pairedChannels } from "./pairing-helpers.js";
 
-const errName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).name;
-  }
-  return undefined;
-};
 
 describe("pairing handshake", () => {
   it("same code: both confirm, SAS words agree, directions are opposite, mailbox ids agree", () => {
