@@ -11,8 +11,8 @@
  */
 import { createSyncEngine, type SyncEngine } from "../src/runtime/index.js";
 import { nodeAead } from "../src/adapters/crypto/node.js";
-import { weriftTransport } from "../src/adapters/werift/index.js";
-import { lanSignaling } from "../src/adapters/mdns/index.js";
+import { weriftTransport } from "../src/adapters/transport/werift/index.js";
+import { lanSignaling } from "../src/adapters/discovery/mdns/index.js";
 import { inProcessDiscovery } from "../src/cli/demo.js";
 import { createWeriftPair, blast } from "./lib/werift-pair.js";
 import { median, percentile, nowMs } from "./lib/stats.js";

@@ -6,7 +6,7 @@
  * `await import("ws")` when there is no global WebSocket (Node); browsers always have one, so
  * `ws` is replaced here by a stub that throws, and neither the ws client nor its server code
  * reaches the bundle. Every `node:*` import or Node-only package fails the build (FORBIDDEN);
- * test/browser/bundle.test.ts checks the metafile independently.
+ * test/adapters/transport/browser/bundle.test.ts checks the metafile independently.
  */
 import { build, type Metafile, type Plugin } from "esbuild";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -4,7 +4,7 @@
  * an in-memory relay on 127.0.0.1 and serves the page on 127.0.0.1; prints the URL. Open it in
  * two browser windows (or two browsers), host in one, type the code in the other.
  *
- * `startDemo()` is also what the end-to-end tests use (test/browser/netns/demo.netns.ts).
+ * `startDemo()` is also what the end-to-end tests use (test/adapters/transport/browser/netns/demo.netns.ts).
  */
 import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";

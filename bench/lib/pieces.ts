@@ -7,7 +7,7 @@
  */
 import type * as CryptoNode from "../../src/adapters/crypto/node.js";
 import type * as Runtime from "../../src/runtime/index.js";
-import type * as Werift from "../../src/adapters/werift/index.js";
+import type * as Werift from "../../src/adapters/transport/werift/index.js";
 
 export class PieceMissingError extends Error {
   override readonly name = "PieceMissingError";
@@ -42,8 +42,8 @@ export const loadRuntime = (): Promise<typeof Runtime> =>
 
 /** werift transport adapter. */
 export const loadWerift = (): Promise<typeof Werift> =>
-  load("werift transport (weriftTransport)", "src/adapters/werift/index.ts", ["weriftTransport"], () =>
-    import("../../src/adapters/werift/index.js"));
+  load("werift transport (weriftTransport)", "src/adapters/transport/werift/index.ts", ["weriftTransport"], () =>
+    import("../../src/adapters/transport/werift/index.js"));
 
 /** The piece name for a row, from whatever a workload threw. */
 export function missingPiece(e: unknown): string | undefined {

@@ -5,7 +5,7 @@
 import { createEnginePair } from "../lib/engine-pair.js";
 import { installLoopbackGuard } from "../lib/net-guard.js";
 import { median, nowMs } from "../lib/stats.js";
-import { WeriftChannel } from "../../src/adapters/werift/channel.js";
+import { WeriftChannel } from "../../src/adapters/transport/werift/channel.js";
 
 installLoopbackGuard();
 let tSend = 0;

@@ -23,7 +23,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { SimulatedClock } from "xstate";
-import { createMemoryNetwork } from "../adapters/memory/index.js";
+import { createMemoryNetwork } from "../testing/network/index.js";
 import { nodeAead } from "../adapters/crypto/node.js";
 import { DiscoveryTimeoutError, type Discovery, type ServiceRecord } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/engine.js";
@@ -115,8 +115,8 @@ interface DemoNet {
 }
 
 async function realNet(mdns: boolean): Promise<DemoNet> {
-  const { weriftTransport } = await import("../adapters/werift/index.js");
-  const { lanSignaling, mdnsDiscovery } = await import("../adapters/mdns/index.js");
+  const { weriftTransport } = await import("../adapters/transport/werift/index.js");
+  const { lanSignaling, mdnsDiscovery } = await import("../adapters/discovery/mdns/index.js");
   const discoveries: Discovery[] = [];
   const shared = mdns ? undefined : inProcessDiscovery();
   const turn = () => new Promise<void>((r) => setImmediate(r));

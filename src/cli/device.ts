@@ -188,16 +188,16 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
   }
 
   // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service.
-  const { weriftTransport } = await import("../adapters/werift/index.js");
+  const { weriftTransport } = await import("../adapters/transport/werift/index.js");
   const loopback = args.iface?.startsWith("127.") ?? false;
   const transport = weriftTransport({ ...(args.iface !== undefined ? { interfaceAddress: args.iface, loopbackOnly: loopback } : {}) });
   let signaling: Signaling;
   let discovery: Discovery | undefined;
   if (args.relay !== undefined) {
-    const { relaySignaling } = await import("../adapters/relay/index.js");
+    const { relaySignaling } = await import("../adapters/signaling/relay/index.js");
     signaling = relaySignaling({ url: args.relay });
   } else {
-    const { lanSignaling, mdnsDiscovery } = await import("../adapters/mdns/index.js");
+    const { lanSignaling, mdnsDiscovery } = await import("../adapters/discovery/mdns/index.js");
     discovery = mdnsDiscovery(args.iface !== undefined ? { interface: args.iface } : {});
     signaling = lanSignaling({ discovery, ...(args.iface !== undefined ? { interface: args.iface } : {}) });
   }

@@ -5,12 +5,13 @@
  * peer in the order they were posted. Blobs are carried as opaque bytes and never logged.
  */
 import type { WebSocket } from "ws";
-import { decodeBase64url, encodeBase64url } from "./base64url.js";
+import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import type { RelayContext } from "./context.js";
 import type { LimitName } from "./metrics.js";
 import { tokenBucket, type TokenBucket } from "./rate.js";
 import type { StoreEvent } from "./store/types.js";
-import { decodeClientFrame, encodeFrame, type ClientFrame, type CloseReason, type ErrorCode, type ServerFrame, type Side } from "./wire.js";
+import { decodeClientFrame, encodeFrame, type ClientFrame, type CloseReason, type ErrorCode, type ServerFrame } from "../protocol/relay-frames.js";
+import { otherSide, type Side } from "../protocol/rendezvous.js";
 
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -29,7 +30,6 @@ interface Sub {
   closed: boolean;
 }
 
-const other = (side: Side): Side => (side === "host" ? "join" : "host");
 
 export class RelayConnection {
   readonly id: number;
@@ -181,7 +181,7 @@ export class RelayConnection {
     if (!blob) return this.bad(r, "field `b` is not base64url (RFC 4648 §5, no padding)", b64.length);
     if (blob.length > max) return this.refuse(r, "too_large", `blob larger than ${max} bytes`, "blob_size");
     const { store, metrics, limits } = this.ctx;
-    const to = other(sub.side);
+    const to = otherSide(sub.side);
     metrics.blobsPosted++;
     if (await store.isPresent(mb, to)) {
       await store.publish(mb, to, { kind: "blob", blob });
@@ -234,7 +234,7 @@ export class RelayConnection {
     sub.buffer = undefined;
     for (const e of buffered) this.onEvent(sub, e);
     if (sub.closed) return;
-    const to = other(sub.side);
+    const to = otherSide(sub.side);
     if (await store.isPresent(sub.mb, to)) {
       this.onEvent(sub, { kind: "peer" });
       await store.publish(sub.mb, to, { kind: "peer" });

@@ -7,8 +7,8 @@ export type {
   ActorView, EngineClock, EngineDebug, EngineEvent, EngineState, EngineStatus, EngineTimings, SyncEngine, SyncEngineOptions,
 } from "./types.js";
 export { BodyDecodeError, EngineStateError, FrameBodyError, PairingMessageError, SessionEndedError, SignalDecodeError, WrongCodeError } from "./errors.js";
-export { createMemoryNetwork } from "../adapters/memory/index.js";
-export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "../adapters/memory/index.js";
+export { createMemoryNetwork } from "../testing/network/index.js";
+export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "../testing/network/index.js";
 export { createYjsCrdt } from "../adapters/crdt/yjs.js";
 export type { Crdt, CrdtChange, CrdtMessage, Presence } from "../adapters/crdt/types.js";
 export type { Transport, Channel, SignalPipe, ChannelState, ChannelCloseReason, ConnectOptions } from "../adapters/transport/types.js";

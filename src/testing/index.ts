@@ -11,16 +11,16 @@
  *   `vitest`, which the test runner provides.
  */
 import { SimulatedClock } from "xstate";
-import { createMemoryNetwork, type LinkFaults, type MemoryNetwork, type MemoryTransportLimits } from "../adapters/memory/index.js";
+import { createMemoryNetwork, type LinkFaults, type MemoryNetwork, type MemoryTransportLimits } from "./network/index.js";
 import type { Aead } from "../adapters/crypto/index.js";
 import { createSyncEngine } from "../runtime/engine.js";
 import { createYjsCrdt } from "../adapters/crdt/yjs.js";
-import { createPrng } from "../adapters/memory/prng.js";
+import { createPrng } from "./network/prng.js";
 import type { EngineTimings, SyncEngine, SyncEngineOptions } from "../runtime/types.js";
 
 export { SimulatedClock } from "xstate";
-export { createMemoryNetwork, createPrng } from "../adapters/memory/index.js";
-export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats, Prng } from "../adapters/memory/index.js";
+export { createMemoryNetwork, createPrng } from "./network/index.js";
+export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats, Prng } from "./network/index.js";
 export { transportCompliance, createPipePair, connectPair } from "./compliance/transport.js";
 export type { TransportPair, TransportSuiteSetup } from "./compliance/transport.js";
 export { signalingCompliance } from "./compliance/signaling.js";

@@ -1,6 +1,6 @@
 /**
  * `lethe device` argument and edits-file handling (the two-process runs over a real LAN are in
- * test/mdns/lan-veth.test.ts): a bad edits file is a clear EditsFileError and exit code 2 before
+ * test/adapters/discovery/mdns/lan-veth.test.ts): a bad edits file is a clear EditsFileError and exit code 2 before
  * any socket opens; the doc hash is the sha256 of canonical JSON, independent of key order.
  */
 import { describe, expect, it } from "vitest";

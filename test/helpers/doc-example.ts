@@ -14,8 +14,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 /** Package specifiers the docs use, and the source file each stands for. */
 const ENTRIES: Record<string, string> = {
   "lethe-sync": "src/runtime/index.ts",
-  "lethe-sync/adapters/werift": "src/adapters/werift/index.ts",
-  "lethe-sync/adapters/relay": "src/adapters/relay/index.ts",
+  "lethe-sync/adapters/werift": "src/adapters/transport/werift/index.ts",
+  "lethe-sync/adapters/relay": "src/adapters/signaling/relay/index.ts",
 };
 
 /** The first ```ts block after `heading` in `docFile` (relative to the repo root). */

@@ -5,7 +5,7 @@
  * state satisfies a predicate, and until a Y.Map key holds a value (observed, never polled).
  */
 import { createMemoryNetwork, createSyncEngine, type SyncEngine, type SyncEngineOptions } from "../../src/runtime/index.js";
-import { weriftTransport, type WeriftTransport } from "../../src/adapters/werift/index.js";
+import { weriftTransport, type WeriftTransport } from "../../src/adapters/transport/werift/index.js";
 import type { Channel, Transport } from "../../src/adapters/transport/types.js";
 
 /** Resolve when `pred` holds for the engine's state (checked on every state change). */

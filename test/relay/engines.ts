@@ -4,10 +4,10 @@
  * nothing here waits on them.
  */
 import { filter, firstValueFrom } from "rxjs";
-import { relaySignaling } from "../../src/adapters/relay/index.js";
-import { createMemoryNetwork } from "../../src/adapters/memory/index.js";
+import { relaySignaling } from "../../src/adapters/signaling/relay/index.js";
+import { createMemoryNetwork } from "../../src/testing/network/index.js";
 import { createSyncEngine } from "../../src/runtime/index.js";
-import { weriftTransport } from "../../src/adapters/werift/index.js";
+import { weriftTransport } from "../../src/adapters/transport/werift/index.js";
 import type { SyncEngine } from "../../src/runtime/types.js";
 
 export interface RelayedPair {

@@ -11,10 +11,10 @@ import { fc } from "@fast-check/vitest";
 import { firstValueFrom, take, toArray } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { relaySignaling, type RelaySignaling } from "../../src/adapters/relay/index.js";
+import { relaySignaling, type RelaySignaling } from "../../src/adapters/signaling/relay/index.js";
 import type { SignalingSession } from "../../src/adapters/signaling/types.js";
 import { defaultLimits, maxFrameBytes } from "../../src/relay/options.js";
-import { ERROR_CODES } from "../../src/relay/wire.js";
+import { ERROR_CODES } from "../../src/protocol/relay-frames.js";
 import { getText, metric, rawClient, startRelay, type Frame } from "./helpers.js";
 
 const LIMITS = { ...defaultLimits, maxConnectionsPerIp: 64 };

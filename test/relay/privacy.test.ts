@@ -8,7 +8,7 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { firstValueFrom, take } from "rxjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { relaySignaling } from "../../src/adapters/relay/index.js";
+import { relaySignaling } from "../../src/adapters/signaling/relay/index.js";
 import { pairThroughRelay, syncs } from "./engines.js";
 import { awaitPrefixEmpty, captureLogs, getText, redisPrefix, REDIS_URL, startRelay } from "./helpers.js";
 

@@ -4,7 +4,7 @@
  * (awaited on Redis keyspace events, not a blind sleep).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { relaySignaling } from "../../src/adapters/relay/index.js";
+import { relaySignaling } from "../../src/adapters/signaling/relay/index.js";
 import { awaitPrefixEmpty, rawClient, redisPrefix, REDIS_URL, startRelay } from "./helpers.js";
 
 const prefixes: ReturnType<typeof redisPrefix>[] = [];

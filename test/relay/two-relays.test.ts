@@ -5,7 +5,7 @@
  */
 import { firstValueFrom, take, toArray } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { relaySignaling, type RelaySignaling } from "../../src/adapters/relay/index.js";
+import { relaySignaling, type RelaySignaling } from "../../src/adapters/signaling/relay/index.js";
 import { REDIS_URL, redisPrefix } from "./helpers.js";
 import { spawnRelay, type RelayProcess } from "./process.js";
 

@@ -62,7 +62,7 @@ describe("engine: hostile input", () => {
     b.events$.subscribe((e) => eb.push(e));
     const { code } = await a.host();
     const joined = b.join(code);
-    // (Junk while pairing burns the code at once: test/mdns/pairing-spoofer.test.ts.)
+    // (Junk while pairing burns the code at once: test/adapters/discovery/mdns/pairing-spoofer.test.ts.)
     await joined;
     await net.idle();
     expect(b.snapshot().status).toBe("connected");

@@ -6,6 +6,7 @@
  * the SPAKE2 password. The canonical string exists only inside `parseCode`.
  */
 import { randomBytes } from "@noble/hashes/utils.js";
+import { isNameplate } from "../../protocol/rendezvous.js";
 import { abytes } from "./bytes.js";
 import { CodeFormatError, UnknownWordError } from "./errors.js";
 import type { RandomSource } from "./spake2.js";
@@ -15,7 +16,8 @@ export const DEFAULT_CODE_WORDS = 2;
 export const MAX_CODE_WORDS = 16;
 /** Upper bound on code text we parse at all (a bounded decode of user input). */
 export const MAX_CODE_TEXT = 512;
-const NAMEPLATE = /^[0-9]{1,9}$/;
+/** What a person may type for the nameplate: leading zeros are forgiven, then canonicalised. */
+const TYPED_NAMEPLATE = /^[0-9]{1,9}$/;
 
 export interface GenerateCodeOptions {
   /** Decimal digits (from the relay or the LAN host). */
@@ -33,8 +35,9 @@ export interface ParsedCode {
 }
 
 function canonicalNameplate(text: string): string {
-  if (!NAMEPLATE.test(text)) throw new CodeFormatError("nameplate must be 1-9 decimal digits");
-  return String(Number(text));
+  const canonical = TYPED_NAMEPLATE.test(text) ? String(Number(text)) : "";
+  if (!isNameplate(canonical)) throw new CodeFormatError("nameplate must be a decimal number of 1-9 digits, not 0");
+  return canonical;
 }
 
 /** A fresh code for display to the person. */

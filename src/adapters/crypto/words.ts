@@ -3,7 +3,7 @@
  * test/vectors/pgp-wordlist.json; provenance in test/vectors/README.md), lower-cased.
  * `EVEN_WORDS[b]` is the two-syllable word for byte b, `ODD_WORDS[b]` the three-syllable one.
  * A code's first word after the nameplate is from the odd list, then they alternate.
- * test/crypto/code.test.ts checks these arrays against the vector file.
+ * test/adapters/crypto/code.test.ts checks these arrays against the vector file.
  */
 
 export const EVEN_WORDS: readonly string[] = [

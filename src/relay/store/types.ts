@@ -8,7 +8,7 @@
  * other. A side is "present" while some relay holds a live subscriber for it (a presence record
  * with a TTL, refreshed by that relay). Nameplates are small decimal numbers pointing at a mailbox.
  */
-import type { Side } from "../wire.js";
+import type { Side } from "../../protocol/rendezvous.js";
 
 export type { Side };
 

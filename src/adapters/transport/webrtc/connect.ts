@@ -17,7 +17,7 @@ import {
   TransportError,
   type ConnectOptions,
 } from "../types.js";
-import { SIGNAL_VERSION, encodeSignal, type SignalType, type WebRtcSignal } from "../signal-codec.js";
+import { SIGNAL_VERSION, encodeSignal, type SignalType, type WebRtcSignal } from "./signal-codec.js";
 
 /** The label of the one reliable, ordered sync data channel. */
 export const SYNC_CHANNEL_LABEL = "lethe";

@@ -1,0 +1,285 @@
+/**
+ * `lethe-sync/adapters/relay`: the Signaling adapter over the opaque relay (docs/relay.md).
+ *
+ *   const signaling = relaySignaling({ url: "wss://relay.example.org" });
+ *
+ * host() claims a nameplate, join(nameplate) takes it, mailbox(id, side) opens a private
+ * mailbox for re-signaling. One WebSocket carries every session; if it drops, the adapter
+ * reconnects with backoff and re-opens the sessions' mailboxes (a hosted nameplate that nobody
+ * had joined yet is released by the relay when the connection drops and cannot be resumed).
+ * Blobs are opaque bytes: the adapter moves them and never looks into them.
+ */
+import { Observable, Subject } from "rxjs";
+import { decodeBase64url, encodeBase64url } from "../../../protocol/base64url.js";
+import { MAILBOX_ID, NAMEPLATE } from "../../../protocol/rendezvous.js";
+import {
+  BlobTooLargeError,
+  NameplateCrowdedError,
+  NameplateNotFoundError,
+  SignalingClosedError,
+  SignalingError,
+  SignalingLimitError,
+  type Signaling,
+  type SignalingOpenOptions,
+  type SignalingSession,
+} from "../types.js";
+import { RelayLink, RequestFailed, type LinkTimers, type MailboxFrame, type Reply, type Request, type WebSocketConstructor } from "./relay-socket.js";
+
+export interface RelaySignalingOptions {
+  /** `ws://…` or `wss://…` */
+  readonly url: string;
+  /** WebSocket implementation; default: globalThis.WebSocket, else the `ws` package. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Reconnect backoff: first delay and cap, ms (jittered). Defaults 250 / 10,000. */
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** How long to wait for the relay to answer one request. Default 10,000 ms. */
+  readonly requestTimeoutMs?: number;
+  readonly timers?: LinkTimers;
+  readonly random?: () => number;
+}
+
+/** Test hooks: not part of the Signaling contract. */
+export interface RelaySignaling extends Signaling {
+  /** Cut the WebSocket as a network failure would (the adapter reconnects). */
+  dropConnection(): void;
+  readonly stats: { readonly reconnects: number; readonly badFrames: number };
+}
+
+function toError(e: unknown): SignalingError {
+  if (!(e instanceof RequestFailed)) return e instanceof SignalingError ? e : new SignalingError("relay request failed", { cause: e });
+  const msg = `relay: ${e.message}`;
+  switch (e.code) {
+    case "not_found":
+      return new NameplateNotFoundError(msg);
+    case "crowded":
+      return new NameplateCrowdedError(msg);
+    case "too_large":
+      return new BlobTooLargeError(msg);
+    case "closed":
+    case "not_open":
+    case "shutting_down":
+      return new SignalingClosedError(msg);
+    case "rate_limited":
+    case "claim_rate_limited":
+    case "mailbox_full":
+    case "too_many_nameplates":
+    case "too_many_mailboxes":
+    case "no_nameplates":
+      return new SignalingLimitError(msg);
+    default:
+      return new SignalingError(msg);
+  }
+}
+
+const defaultTimers: LinkTimers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    (t as { unref?: () => void }).unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+async function defaultWebSocket(): Promise<WebSocketConstructor> {
+  const g = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (g) return g;
+  const mod = await import("ws");
+  return mod.WebSocket as unknown as WebSocketConstructor;
+}
+
+/** How long close() waits for the relay to confirm. */
+const CLOSE_WAIT_MS = 2000;
+
+/** Blobs kept for a session nobody has subscribed to yet (they can arrive with the reply). */
+const MAX_EARLY_BLOBS = 256;
+
+class RelaySession implements SignalingSession {
+  readonly messages$: Observable<Uint8Array>;
+  private readonly subject = new Subject<Uint8Array>();
+  private early: Uint8Array[] | undefined = [];
+  readonly peerJoined: Promise<void>;
+  private resolvePeer!: () => void;
+  private rejectPeer!: (e: Error) => void;
+  private peerSeen = false;
+  closed = false;
+
+  constructor(
+    readonly nameplate: string,
+    readonly mailboxId: string,
+    readonly side: "host" | "join",
+    private readonly owner: RelaySignalingImpl,
+  ) {
+    // Blobs that arrive before the first subscriber are replayed to it, then it is live.
+    this.messages$ = new Observable<Uint8Array>((subscriber) => {
+      const early = this.early;
+      this.early = undefined;
+      for (const b of early ?? []) subscriber.next(b);
+      return this.subject.subscribe(subscriber);
+    });
+    this.peerJoined = new Promise<void>((resolve, reject) => {
+      this.resolvePeer = resolve;
+      this.rejectPeer = reject;
+    });
+    // Nobody may be awaiting peerJoined when a session closes early; that is not an error.
+    this.peerJoined.catch(() => {});
+  }
+
+  onFrame(f: MailboxFrame): void {
+    if (this.closed) return;
+    if (f.t === "peer") {
+      if (!this.peerSeen) {
+        this.peerSeen = true;
+        this.resolvePeer();
+      }
+      return;
+    }
+    if (f.t === "blob") {
+      const blob = decodeBase64url(f.b);
+      if (!blob) {
+        this.owner.link.badFrames++;
+        return;
+      }
+      if (this.early) {
+        if (this.early.length < MAX_EARLY_BLOBS) this.early.push(blob);
+      } else this.subject.next(blob);
+      return;
+    }
+    // "closed": replaced by a newer opener of our side, or our nameplate expired unjoined.
+    this.finish(new SignalingClosedError(`relay closed the mailbox: ${f.reason}`));
+  }
+
+  async send(blob: Uint8Array): Promise<void> {
+    if (this.closed) throw new SignalingClosedError("session is closed");
+    if (!(blob instanceof Uint8Array)) throw new SignalingError("blob must be a Uint8Array");
+    const max = this.owner.link.maxBlobBytes;
+    if (blob.length > max) throw new BlobTooLargeError(`blob of ${blob.length} bytes exceeds the relay's ${max}`);
+    try {
+      await this.owner.link.request({ t: "post", m: this.mailboxId, b: encodeBase64url(blob) });
+    } catch (e) {
+      throw toError(e);
+    }
+  }
+
+  finish(reason: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.forget(this);
+    if (!this.peerSeen) this.rejectPeer(reason);
+    this.subject.complete();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.finish(new SignalingClosedError("session closed"));
+    // The close frame leaves behind any send already on the wire. Its `ok` means the relay has
+    // released the nameplate, so a joiner right after us gets not_found; a relay that does not
+    // answer may delay close() by CLOSE_WAIT_MS at most.
+    const closing = this.owner.link.requestNow({ t: "close", m: this.mailboxId }, undefined, CLOSE_WAIT_MS).catch(() => {});
+    this.owner.link.idle();
+    await closing;
+  }
+}
+
+class RelaySignalingImpl implements RelaySignaling {
+  readonly kind = "relay";
+  readonly link: RelayLink;
+  private readonly sessions = new Map<string, RelaySession>();
+  private closed = false;
+
+  constructor(options: RelaySignalingOptions) {
+    const WS = options.WebSocket;
+    this.link = new RelayLink(
+      {
+        url: options.url,
+        WebSocket: WS ? async () => WS : defaultWebSocket,
+        timers: options.timers ?? defaultTimers,
+        backoffInitialMs: options.backoffInitialMs ?? 250,
+        backoffMaxMs: options.backoffMaxMs ?? 10_000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+        random: options.random ?? Math.random,
+      },
+      (f) => this.sessions.get(f.m)?.onFrame(f),
+      () => this.resume(),
+      () => this.sessions.size > 0,
+    );
+  }
+
+  get stats() {
+    return { reconnects: this.link.reconnects, badFrames: this.link.badFrames };
+  }
+
+  dropConnection(): void {
+    this.link.dropConnection();
+  }
+
+  forget(s: RelaySession): void {
+    if (this.sessions.get(s.mailboxId) === s) this.sessions.delete(s.mailboxId);
+  }
+
+  /** After a reconnect: re-open every session's side of its mailbox. */
+  private resume(): void {
+    for (const s of this.sessions.values()) {
+      this.link.requestNow({ t: "open", m: s.mailboxId, side: s.side }).catch((e: unknown) => s.finish(toError(e)));
+    }
+  }
+
+  /**
+   * Send the request and register the session synchronously on its reply, so frames the relay
+   * sends right behind the reply (held blobs, `peer`) find it.
+   */
+  private async open(
+    options: SignalingOpenOptions | undefined,
+    request: Request,
+    describe: (f: Reply) => { nameplate: string; m: string; side: "host" | "join" } | undefined,
+  ): Promise<SignalingSession> {
+    if (this.closed) throw new SignalingClosedError("signaling is closed");
+    const signal = options?.signal;
+    if (signal?.aborted) throw new SignalingClosedError("aborted");
+    let session: RelaySession | undefined;
+    try {
+      await this.link.request(request, this.sessions.size === 0, (f) => {
+        const d = describe(f);
+        if (!d) return;
+        session = new RelaySession(d.nameplate, d.m, d.side, this);
+        this.sessions.set(d.m, session);
+      });
+    } catch (e) {
+      throw toError(e);
+    }
+    if (!session) throw new SignalingError("unexpected reply from the relay");
+    if (signal?.aborted || this.closed) {
+      await session.close();
+      throw new SignalingClosedError(signal?.aborted ? "aborted" : "signaling is closed");
+    }
+    return session;
+  }
+
+  host(options?: SignalingOpenOptions): Promise<SignalingSession> {
+    return this.open(options, { t: "host" }, (f) => (f.t === "hosted" ? { nameplate: f.nameplate, m: f.m, side: "host" } : undefined));
+  }
+
+  async join(nameplate: string, options?: SignalingOpenOptions): Promise<SignalingSession> {
+    if (typeof nameplate !== "string" || !NAMEPLATE.test(nameplate)) throw new NameplateNotFoundError("nameplate must be a decimal number");
+    return this.open(options, { t: "join", nameplate }, (f) => (f.t === "joined" ? { nameplate, m: f.m, side: "join" } : undefined));
+  }
+
+  async mailbox(id: string, side: "host" | "join", options?: SignalingOpenOptions): Promise<SignalingSession> {
+    if (typeof id !== "string" || !MAILBOX_ID.test(id)) throw new SignalingError("mailbox id must be 32 lowercase hex characters (128 bits)");
+    if (side !== "host" && side !== "join") throw new SignalingError("side must be host or join");
+    if (this.sessions.has(id)) throw new SignalingError("that mailbox is already open on this adapter");
+    return this.open(options, { t: "open", m: id, side }, (f) => (f.t === "opened" ? { nameplate: id, m: id, side } : undefined));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.sessions.values()];
+    await Promise.allSettled(all.map((s) => s.close()));
+    this.link.close();
+  }
+}
+
+export function relaySignaling(options: RelaySignalingOptions): RelaySignaling {
+  return new RelaySignalingImpl(options);
+}

@@ -1,0 +1,154 @@
+/**
+ * `weriftTransport`: the Transport contract over werift WebRTC data channels (Node).
+ *
+ * connect(): the offerer creates one reliable, ordered data channel, gathers (non-trickle),
+ * sends its SDP as one signal and waits for the answer; the answerer waits for the offer,
+ * answers, and waits for the channel. Every SDP is filtered through the candidate policy in
+ * both directions, and werift's hidden STUN fallback is pinned off per connection (ice.ts).
+ * Each connect() builds a fresh RTCPeerConnection, so a reconnect is simply another connect()
+ * on a fresh pipe; close() releases every connection this transport made. The stack-independent
+ * part (signal exchange, offer/answer sequence, bookkeeping) is src/adapters/transport/webrtc/connect.ts.
+ */
+import { isIP } from "node:net";
+import { RTCPeerConnection, type RTCDataChannel } from "werift";
+import {
+  BadSignalError,
+  ConnectFailedError,
+  TransportError,
+  type Channel,
+  type ConnectOptions,
+  type Transport,
+} from "../types.js";
+import { DEFAULT_MAX_SIGNAL_BYTES, signalDecoder } from "../webrtc/signal-codec.js";
+import { filterSdpCandidates, isLoopback, type CandidatePolicy } from "../webrtc/candidates.js";
+import {
+  MAX_PENDING_BYTES,
+  SYNC_CHANNEL_LABEL,
+  SignalExchange,
+  WebRtcConnections,
+  resolveChannelLimits,
+} from "../webrtc/connect.js";
+import { WeriftChannel } from "./channel.js";
+import { assertNoStrayStun, configuresStun, peerConfig, pinIceServers, type IceServer } from "./ice.js";
+
+export interface WeriftTransportOptions {
+  /** STUN/TURN servers. Default `[]`: no server is contacted at all (not even werift's default). */
+  readonly iceServers?: readonly IceServer[];
+  /** Gather only this local address (one host candidate, sockets bound to it). */
+  readonly interfaceAddress?: string;
+  /** Use 127.0.0.1 only, and accept only loopback candidates from the peer. Default false. */
+  readonly loopbackOnly?: boolean;
+  /** Senders pause above this many buffered bytes. Default 64 KiB (perf-baselines §1b). */
+  readonly highWaterMark?: number;
+  /** drained$ fires when the buffer falls to this. Default highWaterMark / 4. */
+  readonly lowWaterMark?: number;
+  /** Largest message; also advertised as the SCTP max-message-size. Default 64 KiB. */
+  readonly maxMessageSize?: number;
+  /** Largest inbound signal accepted. Default 16 KiB. */
+  readonly maxSignalBytes?: number;
+  /** UDP port range for ICE sockets. Default: any. */
+  readonly portRange?: readonly [number, number];
+}
+
+/** Public counters, for tests and snapshots. */
+export interface WeriftTransportStats {
+  readonly connects: number;
+  readonly channelsOpened: number;
+  readonly badSignals: number;
+  readonly candidatesStripped: number;
+}
+
+export interface WeriftTransport extends Transport {
+  readonly stats: WeriftTransportStats;
+}
+
+export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTransport {
+  const loopbackOnly = options.loopbackOnly ?? false;
+  const interfaceAddress = options.interfaceAddress ?? (loopbackOnly ? "127.0.0.1" : undefined);
+  if (interfaceAddress !== undefined && isIP(interfaceAddress) === 0) {
+    throw new TypeError(`interfaceAddress must be an IP address, got ${JSON.stringify(interfaceAddress)}`);
+  }
+  if (loopbackOnly && interfaceAddress !== undefined && !isLoopback(interfaceAddress)) {
+    throw new TypeError("loopbackOnly needs a loopback interfaceAddress");
+  }
+  const { highWaterMark, lowWaterMark, maxMessageSize } = resolveChannelLimits(options);
+  const iceServers = options.iceServers ?? [];
+  const stunConfigured = configuresStun(iceServers);
+  const config = peerConfig(
+    {
+      iceServers,
+      loopbackOnly,
+      ...(interfaceAddress !== undefined ? { interfaceAddress } : {}),
+      ...(options.portRange !== undefined ? { portRange: options.portRange } : {}),
+    },
+    maxMessageSize,
+  );
+  const fam = interfaceAddress !== undefined ? isIP(interfaceAddress) : 0;
+  const policy: CandidatePolicy = { loopbackOnly, ...(fam === 4 || fam === 6 ? { family: fam } : {}) };
+  const decode = signalDecoder(options.maxSignalBytes ?? DEFAULT_MAX_SIGNAL_BYTES);
+  const limits = { highWaterMark, lowWaterMark, maxMessageSize, maxPendingBytes: MAX_PENDING_BYTES };
+
+  const stats = { connects: 0, channelsOpened: 0, badSignals: 0, candidatesStripped: 0 };
+  const book = new WebRtcConnections<RTCPeerConnection, WeriftChannel>();
+
+  const filter = (sdp: string): string => {
+    const f = filterSdpCandidates(sdp, policy);
+    stats.candidatesStripped += f.stripped;
+    if (f.kept === 0) throw new BadSignalError("no usable ICE candidate in the session description");
+    return f.sdp;
+  };
+
+  async function connect(opts: ConnectOptions): Promise<Channel> {
+    const id = book.begin(opts, stats, "werift");
+    const pc = new RTCPeerConnection(config);
+    book.live.add(pc);
+
+    const x = new SignalExchange(opts, decode, filter, stats, book.aborters);
+    const pcState = pc.connectionStateChange.subscribe((s) => {
+      if (s === "failed") x.fail(new ConnectFailedError("ICE/DTLS failed while connecting"));
+    });
+    const opened = (dc: RTCDataChannel) =>
+      new Promise<RTCDataChannel>((resolve, reject) => {
+        if (dc.readyState === "open") return resolve(dc);
+        const sub = dc.stateChanged.subscribe((s) => {
+          if (s === "open") {
+            sub.unSubscribe();
+            resolve(dc);
+          } else if (s === "closed") {
+            sub.unSubscribe();
+            reject(new ConnectFailedError("data channel closed while opening"));
+          }
+        });
+      });
+
+    try {
+      const dc = await x.negotiate(opts.role, {
+        stack: "werift",
+        createChannel: () => pc.createDataChannel(SYNC_CHANNEL_LABEL, { ordered: true }),
+        incoming: () => new Promise<RTCDataChannel>((resolve) => pc.onDataChannel.subscribe(resolve)),
+        gather: async () => {
+          pinIceServers(pc);
+          await x.step(pc.setLocalDescription(await x.step(opts.role === "offerer" ? pc.createOffer() : pc.createAnswer())));
+          assertNoStrayStun(pc, stunConfigured);
+          const local = pc.localDescription?.sdp;
+          if (local === undefined) throw new ConnectFailedError("werift produced no local description");
+          return filter(local);
+        },
+        setRemoteDescription: (description) => pc.setRemoteDescription(description),
+        opened,
+      });
+      return book.adopt(new WeriftChannel(id, pc, dc, limits), pc, stats);
+    } catch (e) {
+      book.live.delete(pc);
+      await pc.close().catch(() => undefined);
+      throw e instanceof TransportError ? e : new ConnectFailedError("werift connect failed", { cause: e });
+    } finally {
+      x.dispose();
+      pcState.unSubscribe();
+    }
+  }
+
+  const close = () => book.close((pc) => pc.close().catch(() => undefined));
+
+  return { kind: "werift", connect, close, stats };
+}

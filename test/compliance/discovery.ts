@@ -1,6 +1,0 @@
-/**
- * The discovery compliance suite. Its source ships in the package (`lethe-sync/testing`), so
- * third-party adapter authors run the very same suite; see src/testing/compliance/discovery.ts for
- * what it checks and how to call it. This file keeps the conventional test/compliance path.
- */
-export * from "../../src/testing/compliance/discovery.js";

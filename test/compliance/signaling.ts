@@ -1,6 +1,0 @@
-/**
- * The signaling compliance suite. Its source ships in the package (`lethe-sync/testing`), so
- * third-party adapter authors run the very same suite; see src/testing/compliance/signaling.ts for
- * what it checks and how to call it. This file keeps the conventional test/compliance path.
- */
-export * from "../../src/testing/compliance/signaling.js";
