@@ -4,11 +4,15 @@
  * byte per word. Parsing accepts what a person types (case, surrounding space, doubled or odd
  * separators, Unicode forms via NFC) and returns the canonical code as UTF-8 bytes, which is
  * the SPAKE2 password. The canonical string exists only inside `parseCode`.
+ *
+ * Typing help, as magic-wormhole's tab completion: `completeCode` completes the word being typed
+ * from the list for its position (the odd and even lists share no word, so the position decides
+ * the list), and a valid pair typed in the wrong order is named as swapped, not as unknown.
  */
 import { randomBytes } from "@noble/hashes/utils.js";
 import { isNameplate } from "../../protocol/rendezvous.js";
 import { abytes } from "./bytes.js";
-import { CodeFormatError, UnknownWordError } from "./errors.js";
+import { CodeFormatError, SwappedWordsError, UnknownWordError } from "./errors.js";
 import type { RandomSource } from "./spake2.js";
 import { byteOf, listFor } from "./words.js";
 
@@ -70,9 +74,51 @@ export function parseCode(text: string): ParsedCode {
   if (words.length === 0) throw new CodeFormatError("code has no words after the nameplate");
   if (words.length > MAX_CODE_WORDS) throw new CodeFormatError(`code has more than ${MAX_CODE_WORDS} words`);
   words.forEach((w, i) => {
-    if (byteOf(w, i) === undefined) throw new UnknownWordError(w, i + 1, suggest(w, listFor(i)));
+    if (byteOf(w, i) !== undefined) return;
+    const next = words[i + 1];
+    // Both words valid, each in the other's place: the person swapped them.
+    if (next !== undefined && byteOf(w, i + 1) !== undefined && byteOf(next, i) !== undefined) {
+      throw new SwappedWordsError(w, next, i + 1);
+    }
+    throw new UnknownWordError(w, i + 1, suggest(w, listFor(i)), byteOf(w, i + 1) !== undefined);
   });
   return { nameplate, password: new TextEncoder().encode([nameplate, ...words].join("-")) };
+}
+
+export interface CompleteCodeOptions {
+  /** Words the code has (default 2): no completion goes past the last one. */
+  readonly words?: number;
+}
+
+/**
+ * Completions of code text as a person types it (tab completion, suggestion lists): the word
+ * being typed is completed from the list for its position, case-insensitively. Returns whole
+ * candidate texts in canonical form, a `-` after every word but the last
+ * (`"7 cros"` -> `["7-crossover-"]`, `"7-crossover-cl"` -> `["7-crossover-classic", …]`),
+ * in list order; `[]` when nothing fits (no nameplate yet, a wrong word before the one being
+ * typed, or the code already complete). Text that ends in a separator asks for the next word.
+ */
+export function completeCode(text: string, options: CompleteCodeOptions = {}): string[] {
+  const total = options.words ?? DEFAULT_CODE_WORDS;
+  if (!Number.isInteger(total) || total < 1 || total > MAX_CODE_WORDS) {
+    throw new CodeFormatError(`word count must be an integer in [1, ${MAX_CODE_WORDS}]`);
+  }
+  if (typeof text !== "string" || text.length > MAX_CODE_TEXT) return [];
+  const normal = text.normalize("NFC").toLowerCase();
+  const parts = normal.split(SEPARATORS);
+  if (parts[0] === "") parts.shift(); // leading separators
+  const [first, ...rest] = parts;
+  if (first === undefined || !TYPED_NAMEPLATE.test(first)) return [];
+  const nameplate = String(Number(first));
+  if (rest.length === 0) return [`${nameplate}-`];
+  // The last part is the word being typed ("" right after a separator); the others are done.
+  const typing = rest.pop()!;
+  const done = rest;
+  if (done.length >= total || done.some((w, i) => byteOf(w, i) === undefined)) return [];
+  const position = done.length;
+  const stem = [nameplate, ...done].join("-") + "-";
+  const tail = position + 1 < total ? "-" : "";
+  return listFor(position).filter((w) => w.startsWith(typing)).map((w) => stem + w + tail);
 }
 
 /** The three closest words of `list` by edit distance (ties in list order). */

@@ -69,8 +69,29 @@ export class UnknownWordError extends CodeFormatError {
     readonly word: string,
     readonly position: number,
     readonly suggestions: readonly string[],
+    /** The word is a code word, but of the other list (it belongs one place earlier or later). */
+    readonly otherPosition = false,
   ) {
-    super(`unknown word "${word}" at position ${position}; did you mean ${suggestions.map((s) => `"${s}"`).join(", ")}?`);
+    super(
+      otherPosition
+        ? `"${word}" cannot be word ${position}: it belongs at an ${position % 2 === 0 ? "odd" : "even"} position; a word ${position} is like ${suggestions.map((s) => `"${s}"`).join(", ")}`
+        : `unknown word "${word}" at position ${position}; did you mean ${suggestions.map((s) => `"${s}"`).join(", ")}?`,
+    );
+  }
+}
+/**
+ * Two valid code words typed in each other's place (word `position` and the next). The message
+ * says so and gives the order they go in. Show it to the person; do not log it.
+ */
+export class SwappedWordsError extends UnknownWordError {
+  override readonly name: string = "SwappedWordsError";
+  constructor(
+    word: string,
+    readonly next: string,
+    position: number,
+  ) {
+    super(word, position, [next], true);
+    this.message = `words ${position} and ${position + 1} are swapped: "${next}" comes first, then "${word}"`;
   }
 }
 

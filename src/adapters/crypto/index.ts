@@ -10,7 +10,10 @@
  *   startB(...) -> Spake2 { message; finish(inbound) -> key(32) }     errors: Spake2*Error
  * Pairing codes:
  *   generateCode({ nameplate, words?, random? }) -> "7-crossover-clockwork"
- *   parseCode(text) -> { nameplate, password: Uint8Array }            errors: CodeFormatError, UnknownWordError
+ *   parseCode(text) -> { nameplate, password: Uint8Array }            errors: CodeFormatError, UnknownWordError,
+ *                                                                     SwappedWordsError
+ *   completeCode(text, { words? }) -> candidate texts ("7 cros" -> ["7-crossover-"])
+ *   ODD_WORDS / EVEN_WORDS: the PGP lists (word 1, 3, … from ODD_WORDS; 2, 4, … from EVEN_WORDS)
  * Keys:
  *   createKeyStore() -> KeyStore { wiped; alloc; adopt; release; wipe(); secretBuffers(); census() }
  *   createPairingHandshake({ password, identity?, keyStore, random? })
@@ -34,8 +37,9 @@
  */
 export { startA, startB, startSymmetric, passwordToScalar, SPAKE2_MESSAGE_BYTES, SPAKE2_KEY_BYTES } from "./spake2.js";
 export type { Spake2, RandomSource } from "./spake2.js";
-export { generateCode, parseCode, DEFAULT_CODE_WORDS, MAX_CODE_WORDS } from "./code.js";
-export type { GenerateCodeOptions, ParsedCode } from "./code.js";
+export { generateCode, parseCode, completeCode, DEFAULT_CODE_WORDS, MAX_CODE_WORDS } from "./code.js";
+export type { CompleteCodeOptions, GenerateCodeOptions, ParsedCode } from "./code.js";
+export { EVEN_WORDS, ODD_WORDS } from "./words.js";
 export { createKeyStore } from "./key-store.js";
 export type { KeyStore } from "./key-store.js";
 export { createPairingHandshake, DEFAULT_IDENTITY, SAS_WORDS, CONFIRMATION_TAG_BYTES } from "./pairing.js";

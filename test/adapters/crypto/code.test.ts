@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
-import { generateCode, parseCode, suggest } from "../../../src/adapters/crypto/code.js";
+import { completeCode, generateCode, parseCode, suggest } from "../../../src/adapters/crypto/code.js";
+import * as entry from "../../../src/adapters/crypto/index.js";
 import { EVEN_WORDS, ODD_WORDS } from "../../../src/adapters/crypto/words.js";
 import { errName, loadVectors } from "./helpers.js";
 
@@ -79,9 +80,32 @@ describe("parseCode", () => {
     expect(err.message).toContain("clockwrok");
     expect(err.message).toContain("clockwork");
   });
-  it("a word from the wrong list is unknown at that position", () => {
-    // "clockwork" is even-list (second position); first position wants the odd list
-    expect(errName(() => parseCode("7-clockwork-crossover"))).toBe("UnknownWordError");
+  it("two valid words swapped: the error says so and gives the order", () => {
+    // "clockwork" is even-list (second position), "crossover" odd-list (first position)
+    let err: any;
+    try {
+      parseCode("7 Clockwork crossover");
+    } catch (e) {
+      err = e;
+    }
+    expect(err.name).toBe("SwappedWordsError");
+    expect(err).toBeInstanceOf(entry.UnknownWordError);
+    expect(err.position).toBe(1);
+    expect(err.message).toBe('words 1 and 2 are swapped: "crossover" comes first, then "clockwork"');
+    // later in a longer code too
+    expect(errName(() => parseCode("7-crossover-crossover-clockwork"))).toBe("SwappedWordsError");
+  });
+  it("a code word in the wrong place (no swap partner) says where it belongs instead of suggesting unrelated words", () => {
+    let err: any;
+    try {
+      parseCode("7-clockwork-clockwork");
+    } catch (e) {
+      err = e;
+    }
+    expect(err.name).toBe("UnknownWordError");
+    expect(err.otherPosition).toBe(true);
+    expect(err.message).toContain('"clockwork" cannot be word 1: it belongs at an even position');
+    expect(errName(() => parseCode("7-crossover-crossover"))).toBe("UnknownWordError");
   });
   it("refuses malformed codes with CodeFormatError", () => {
     for (const bad of ["", "   ", "crossover-clockwork", "7", "7-", "x-crossover-clockwork", "1234567890-crossover-clockwork", "7-" + "a".repeat(600)]) {
@@ -91,6 +115,47 @@ describe("parseCode", () => {
   it("suggest ranks by edit distance", () => {
     expect(suggest("aardvak", EVEN_WORDS)[0]).toBe("aardvark");
   });
+});
+
+describe("completeCode", () => {
+  it("is exported from lethe-sync/crypto with both word lists", () => {
+    expect(entry.completeCode).toBe(completeCode);
+    expect(entry.ODD_WORDS).toBe(ODD_WORDS);
+    expect(entry.EVEN_WORDS).toBe(EVEN_WORDS);
+  });
+  it("completes the word being typed from the list for its position", () => {
+    expect(completeCode("7-cros")).toEqual(["7-crossover-"]);
+    expect(completeCode("7 Crossover clockw")).toEqual(["7-crossover-clockwork"]);
+    expect(completeCode("7-crossover-cl")).toEqual(EVEN_WORDS.filter((w) => w.startsWith("cl")).map((w) => `7-crossover-${w}`));
+    // position decides the list: an even-list prefix completes nothing at position 1
+    expect(completeCode("7-clockw")).toEqual([]);
+    expect(completeCode("7-crossover-crosso")).toEqual([]);
+  });
+  it("after the nameplate or a separator, offers the next position's whole list", () => {
+    expect(completeCode("7")).toEqual(["7-"]);
+    expect(completeCode("007")).toEqual(["7-"]);
+    expect(completeCode("7-")).toHaveLength(256);
+    expect(completeCode("7 ")[0]).toBe(`7-${ODD_WORDS[0]}-`);
+    expect(completeCode("7-crossover ")).toEqual(EVEN_WORDS.map((w) => `7-crossover-${w}`));
+  });
+  it("offers nothing without a nameplate, past a wrong word, or past the last word", () => {
+    for (const text of ["", "  ", "abc", "x-cros", "7-crosover-cl", "7-crossover-clockwork-", "7-crossover-clockwork-a"]) {
+      expect(completeCode(text), JSON.stringify(text)).toEqual([]);
+    }
+    expect(completeCode("7-crossover-clockwork-a", { words: 3 })).toEqual(ODD_WORDS.filter((w) => w.startsWith("a")).map((w) => `7-crossover-clockwork-${w}`));
+    expect(errName(() => completeCode("7", { words: 0 }))).toBe("CodeFormatError");
+  });
+  test.prop([fc.integer({ min: 0, max: 9999 }), fc.uint8Array({ minLength: 3, maxLength: 3 }), fc.nat(), fc.constantFrom(" ", "-", " - ")], { numRuns: 200 })(
+    "every prefix of a generated code completes to candidates that include the code",
+    (plate, bytes, cut, sep) => {
+      const code = generateCode({ nameplate: String(plate), words: 3, random: (n) => bytes.slice(0, n) });
+      const plateLength = String(plate).length; // a prefix of the nameplate is another nameplate
+      const typed = code.slice(0, plateLength + (cut % (code.length - plateLength + 1))).split("-").join(sep);
+      const candidates = completeCode(typed, { words: 3 });
+      expect(candidates.some((c) => code.startsWith(c)), `${typed} -> ${candidates.slice(0, 3).join(",")}`).toBe(true);
+      for (const c of candidates) expect(c.startsWith(typed.split(/[ -]+/).slice(0, -1).join("-"))).toBe(true);
+    },
+  );
 });
 
 describe("properties", () => {
