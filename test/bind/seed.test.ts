@@ -161,7 +161,7 @@ test.prop(
   "after any interleaving of edits on both sides and a new pairing, both stores end equal",
   async (policy, before, during, between, swapHost, n) => {
     const stores = [prefsStore(), handMadeStore<Record<string, unknown>>({ theme: "light", language: "en" })] as const;
-    const b = [bind(stores[0], { seed: policy }), bind(stores[1], { seed: policy })];
+    const b = [bind(stores[0], { seed: policy }), bind(stores[1], { seed: policy })] as const;
     const apply = (e: { side: 0 | 1; key: string; value: unknown }) => stores[e.side].setState({ [e.key]: e.value });
     const equal = (p: EnginePair) => {
       const want = data(stores[0].getState());
@@ -190,7 +190,7 @@ test.prop(
     await p.a.end();
     await p.settle();
     between.forEach(apply);
-    const q = await session(`prop-2-${n}`, b[swapHost ? 1 : 0]!, b[swapHost ? 0 : 1]!);
+    const q = await session(`prop-2-${n}`, swapHost ? b[1] : b[0], swapHost ? b[0] : b[1]);
     equal(q);
   },
 );
