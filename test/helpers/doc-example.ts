@@ -1,9 +1,11 @@
 /**
  * Runs a code example from the docs as written (STYLE §14: examples cannot rot): takes the first
- * ```ts block under a heading, points its `lethe-sync…` imports at the source files, writes it to
- * a temp dir, imports it, and returns what it printed with console.log.
+ * ```ts block under a heading (or a whole file under examples/), points its `lethe-sync…` imports
+ * at the source files and other packages at this checkout's node_modules, writes it to a temp
+ * dir, imports it, and returns what it printed with console.log.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,7 +18,10 @@ const ENTRIES: Record<string, string> = {
   "lethe-sync": "src/runtime/index.ts",
   "lethe-sync/adapters/werift": "src/adapters/transport/werift/index.ts",
   "lethe-sync/adapters/relay": "src/adapters/signaling/relay/index.ts",
+  "lethe-sync/bind": "src/bind/index.ts",
+  "lethe-sync/relay": "src/relay/index.ts",
 };
+const requireHere = createRequire(join(root, "package.json"));
 
 /** The first ```ts block after `heading` in `docFile` (relative to the repo root). */
 export function docExample(docFile: string, heading: string): string {
@@ -30,7 +35,9 @@ export function docExample(docFile: string, heading: string): string {
 
 /** Import the example with its imports pointed at the source; resolves with its console.log lines. */
 export async function runDocExample(block: string): Promise<string[]> {
-  const source = block.replace(/from "(lethe-sync[^"]*)"/g, (_, spec: string) => {
+  const source = block.replace(/from "([^".][^"]*)"/g, (_, spec: string) => {
+    if (spec.startsWith("node:")) return `from "${spec}"`;
+    if (!spec.startsWith("lethe-sync")) return `from ${JSON.stringify(pathToFileURL(requireHere.resolve(spec)).href)}`;
     const target = ENTRIES[spec];
     if (target === undefined) throw new Error(`the example imports ${spec}, which has no source mapping`);
     return `from ${JSON.stringify(pathToFileURL(join(root, target)).href)}`;
@@ -49,4 +56,9 @@ export async function runDocExample(block: string): Promise<string[]> {
     rmSync(dir, { recursive: true, force: true });
   }
   return logs;
+}
+
+/** A whole example file (relative to the repo root), run like a docs block. */
+export function runExampleFile(file: string): Promise<string[]> {
+  return runDocExample(readFileSync(join(root, file), "utf8"));
 }
