@@ -19,7 +19,7 @@
  * window passes in seconds) while packets move in real time, so the demo waits for each change to
  * arrive before it moves the clock, and sets the liveness timeout (peerGoneMs) beyond the
  * simulated span: a ping's pong travels in real time while the clock jumps 15 s at once.
- * Exit code 0 when every step happened as promised, 1 otherwise.
+ * Exit code 0 when every step happened as promised, 3 otherwise (src/cli/exit-codes.ts).
  */
 import { pathToFileURL } from "node:url";
 import { SimulatedClock } from "xstate";
@@ -28,6 +28,15 @@ import { nodeAead } from "../adapters/crypto/node.js";
 import { DiscoveryTimeoutError, type Discovery, type ServiceRecord } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/engine.js";
 import type { EngineState, SyncEngine, SyncEngineOptions } from "../runtime/types.js";
+import { EXIT } from "./exit-codes.js";
+
+export const DEMO_USAGE = `usage: lethe demo [--fast] [--stay] [--memory] [--mdns]
+  --fast     no pacing between steps
+  --stay     keep the session open in real time; Ctrl-C ends it (and wipes)
+  --memory   the in-memory network instead of sockets
+  --mdns     find the host with real multicast mDNS on this machine's network
+exit codes: 0 every step happened as promised · 3 a step did not · 1 internal error
+`;
 
 export interface DemoIo {
   readonly out: (line: string) => void;
@@ -229,7 +238,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     out(`join failed: ${(e as Error).name}`);
     await laptop.end();
     await network.close();
-    return 1;
+    return EXIT.session;
   }
   await until(laptop, (s) => s.status === "connected");
   await network.idle();
@@ -298,7 +307,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   check(laptop.awareness.getStates().size === 0 && phone.awareness.getStates().size === 0, "awareness cleared");
   check(laptop.debug.liveResources().length === 0 && phone.debug.liveResources().length === 0, "no live subscriptions, timers or channels");
   out(failures.length === 0 ? "\ndemo complete: everything was forgotten." : `\ndemo FAILED: ${failures.join("; ")}`);
-  return failures.length === 0 ? 0 : 1;
+  return failures.length === 0 ? EXIT.ok : EXIT.session;
 }
 
 // Run directly (`tsx src/cli/demo.ts [--fast] [--stay]`): exit with the demo's code.

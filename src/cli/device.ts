@@ -8,8 +8,14 @@
  * doc's canonical JSON, keys sorted) and exits 0. If the peer vanishes, the liveness timeout
  * ends the session with `peerGone`, the wipe is shown, and the exit code is 3.
  *
+ * The code stays out of argv: `--join` alone prompts on a terminal (Tab completes the words) or
+ * reads the first line of stdin; `--join CODE` still works and warns that other local users can
+ * read it. A code that does not parse exits 2 before any socket opens; an unknown nameplate or a
+ * wrong code exits 3, an unreachable relay 4, at once (src/cli/exit-codes.ts, docs/cli.md).
+ *
  * Exit codes: 0 converged (or ended by Ctrl-C / the peer ending after convergence), 2 bad
- * arguments or edits file, 3 the session ended any other way (peerGone, wrongCode, timeout …).
+ * arguments, edits file or code text, 3 the session did not succeed (unknown nameplate,
+ * wrongCode, peerGone, timeout …), 4 the relay could not be reached.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -17,12 +23,16 @@ import { isIP } from "node:net";
 import * as Schema from "effect/Schema";
 import * as Result from "effect/Result";
 import * as Y from "yjs";
+import type { Readable, Writable } from "node:stream";
 import { LetheError } from "../errors.js";
+import { parseCode } from "../adapters/crypto/code.js";
 import { nodeAead } from "../adapters/crypto/node.js";
 import type { Signaling } from "../adapters/signaling/types.js";
 import type { Discovery } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/engine.js";
 import type { EngineTimings, SyncEngine } from "../runtime/types.js";
+import { readCode } from "./code-prompt.js";
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 
 export class DeviceUsageError extends LetheError {
   override readonly name = "DeviceUsageError";
@@ -31,14 +41,16 @@ export class EditsFileError extends LetheError {
   override readonly name = "EditsFileError";
 }
 
-export const DEVICE_USAGE = `usage: lethe device (--host | --join CODE) [options]
+export const DEVICE_USAGE = `usage: lethe device (--host | --join) [options]
+  --join               type the code at the prompt (Tab completes words), or pipe it on stdin;
+                       --join CODE also works, but other local users can read a process's arguments
   --edits FILE         JSON list of edits to apply: [{"map":"prefs","key":"theme","value":"dark"}]
   --interface ADDR     pin mDNS and ICE to this local IPv4 address (e.g. 127.0.0.1 in a namespace)
   --relay URL          signal through this relay (ws://… or wss://…) instead of the LAN
   --peer-gone-ms N     end with peerGone after N ms without a frame from the peer (default 45000)
   --stay               do not end after converging (Ctrl-C ends and wipes)
   --name NAME          the name shown to the other device (default: host / join)
-`;
+${EXIT_CODES_HELP}`;
 
 /** One scripted edit; values are JSON scalars (what a preference holds). */
 const Edit = Schema.Struct({
@@ -90,11 +102,14 @@ export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
         if (role !== undefined) throw new DeviceUsageError("give one of --host or --join");
         role = "host";
         break;
-      case "--join":
+      case "--join": {
         if (role !== undefined) throw new DeviceUsageError("give one of --host or --join");
         role = "join";
-        o.code = value();
+        // The code is optional here: without it, it is read from the terminal or stdin.
+        const next = argv[i + 1];
+        if (next !== undefined && !next.startsWith("--")) o.code = argv[++i]!;
         break;
+      }
       case "--edits":
         o.editsFile = value();
         break;
@@ -126,7 +141,7 @@ export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
         throw new DeviceUsageError(`unknown option ${JSON.stringify(a)}`);
     }
   }
-  if (role === undefined) throw new DeviceUsageError("give --host or --join CODE");
+  if (role === undefined) throw new DeviceUsageError("give --host or --join");
   return { role, stay, ...o };
 }
 
@@ -153,11 +168,19 @@ export function docHash(doc: Y.Doc): string {
 export interface DeviceIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** Where `--join` without a code reads it (default process.stdin; a TTY gets a prompt). */
+  readonly input?: Readable & { readonly isTTY?: boolean };
+  /** Where the prompt goes (default process.stderr). */
+  readonly prompt?: Writable;
 }
 const stdio: DeviceIo = {
   out: (l) => process.stdout.write(l + "\n"),
   err: (l) => process.stderr.write(l + "\n"),
 };
+
+export const ARGV_CODE_WARNING =
+  "warning: a code given as an argument is visible to other users of this machine (ps, /proc); " +
+  "run `lethe device --join` to type it, or pipe it on stdin";
 
 /** Runs one device to the end of its session; resolves with the exit code. */
 export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): Promise<number> {
@@ -182,9 +205,23 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
     if (e instanceof DeviceUsageError || e instanceof EditsFileError) {
       io.err(`lethe device: ${e.name}: ${e.message}`);
       if (e instanceof DeviceUsageError) io.err(DEVICE_USAGE);
-      return 2;
+      return EXIT.usage;
     }
     throw e;
+  }
+
+  // The code: from the terminal or stdin unless given (with a warning) in argv. Checked here,
+  // before any socket opens, so a typo exits 2 at once with the "did you mean" list.
+  let code: string | undefined;
+  if (args.role === "join") {
+    try {
+      if (args.code !== undefined) io.err(`lethe device: ${ARGV_CODE_WARNING}`);
+      code = args.code ?? (await readCode({ input: io.input ?? process.stdin, output: io.prompt ?? process.stderr }));
+      parseCode(code).password.fill(0);
+    } catch (e) {
+      io.err(`lethe device: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      return exitCodeFor(e);
+    }
   }
 
   // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service.
@@ -205,12 +242,12 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
     ? { peerGoneMs: args.peerGoneMs, pingIntervalMs: Math.max(100, Math.floor(args.peerGoneMs / 3)) }
     : {};
   const engine = createSyncEngine({ signaling, transport, aead: nodeAead, deviceName: args.name ?? args.role, timings });
-  return await session(engine, args, edits, io).finally(async () => {
+  return await session(engine, args, code, edits, io).finally(async () => {
     await discovery?.close().catch(() => undefined);
   });
 }
 
-async function session(engine: SyncEngine, args: DeviceArgs, edits: readonly DeviceEdit[], io: DeviceIo): Promise<number> {
+async function session(engine: SyncEngine, args: DeviceArgs, code: string | undefined, edits: readonly DeviceEdit[], io: DeviceIo): Promise<number> {
   const { out } = io;
   engine.events$.subscribe((ev) => {
     if (ev.type === "connected") out(`connected: ${ev.channelId}`);
@@ -251,18 +288,23 @@ async function session(engine: SyncEngine, args: DeviceArgs, edits: readonly Dev
 
   const onSigint = () => void engine.end();
   process.once("SIGINT", onSigint);
-  try {
-    if (args.role === "host") {
-      const { code } = await engine.host();
-      out(`code: ${code}`);
-    } else {
-      await engine.join(args.code!);
-    }
-  } catch (e) {
-    io.err(`lethe device: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-  }
   const keyBuffers = [...engine.debug.secretBuffers()];
   const unwatch = engine.debug.watchSecrets((bufs) => keyBuffers.push(...bufs.filter((b) => !keyBuffers.includes(b))));
+  let failure: unknown;
+  try {
+    if (args.role === "host") {
+      const hosted = await engine.host();
+      out(`code: ${hosted.code}`);
+    } else {
+      await engine.join(code!);
+    }
+  } catch (e) {
+    // Pairing never got going (unknown nameplate, unreachable relay) or failed (wrong code):
+    // say why, end (and wipe) now, and exit with that failure's code.
+    io.err(`lethe device: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    failure = e;
+    await engine.end();
+  }
   const reason = await engine.ended;
   unwatch();
   process.off("SIGINT", onSigint);
@@ -275,6 +317,10 @@ async function session(engine: SyncEngine, args: DeviceArgs, edits: readonly Dev
   const zero = keyBuffers.every((b) => b.every((x) => x === 0));
   out(`wiped: ${keyBuffers.length} key buffers ${zero ? "zeroed" : "NOT zeroed"}, doc ${engine.doc.isDestroyed ? "destroyed" : "NOT destroyed"}`);
   const clean = zero && engine.doc.isDestroyed;
+  if (failure !== undefined) {
+    const exit = exitCodeFor(failure);
+    return exit === EXIT.internal ? EXIT.session : exit;
+  }
   const ok = converged && (reason === "user" || reason === "peerEnded");
-  return ok && clean ? 0 : 3;
+  return ok && clean ? EXIT.ok : EXIT.session;
 }

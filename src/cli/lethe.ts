@@ -2,8 +2,12 @@
 /**
  * The `lethe` command: one binary, a subcommand per job. Each subcommand's module is loaded
  * only when asked for, so `lethe relay` never loads werift and `lethe demo` never loads ioredis.
+ * Every subcommand answers `--help` and exits by one convention (exit-codes.ts, docs/cli.md).
  */
-const USAGE = `usage: lethe <command> [options]
+import { readFileSync } from "node:fs";
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
+
+const USAGE = `usage: lethe <command> [options]        lethe --version | --help | <command> --help
 
 commands:
   demo [--stay] [--memory] [--mdns]   two devices in one process pair (LAN signaling) and sync
@@ -11,35 +15,53 @@ commands:
                                       --mdns: real multicast mDNS on this machine's network
   relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
                                       run the opaque signaling relay
-  device --host | --join CODE [--edits FILE] [--interface ADDR] [--relay URL] [--peer-gone-ms N] [--stay]
-                                      run one device: LAN (mDNS) or relay signaling, werift channel
-`;
+  device --host | --join [--edits FILE] [--interface ADDR] [--relay URL] [--peer-gone-ms N] [--stay]
+                                      run one device: LAN (mDNS) or relay signaling, werift channel;
+                                      --join prompts for the code (or reads it from stdin)
+
+${EXIT_CODES_HELP}`;
+
+/** The package's version (package.json sits two levels up from src/cli and from dist/cli). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "demo": {
-      const { runDemo } = await import("./demo.js");
+      const { runDemo, DEMO_USAGE } = await import("./demo.js");
+      if (rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(DEMO_USAGE);
+        return EXIT.ok;
+      }
       return runDemo(rest);
     }
     case "relay": {
       const { runRelayCli } = await import("../relay/cli.js");
       await runRelayCli(rest);
-      return 0;
+      return EXIT.ok;
     }
     case "device": {
       const { runDevice } = await import("./device.js");
       // A device is one session: exit when it ends, whatever sockets werift/mDNS still linger on.
       process.exit(await runDevice(rest));
     }
+    case "--version":
+    case "-v":
+    case "version":
+      process.stdout.write(`lethe ${version()}\n`);
+      return EXIT.ok;
     case undefined:
     case "-h":
     case "--help":
+    case "help":
       process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return command === undefined ? EXIT.usage : EXIT.ok;
     default:
       process.stderr.write(`lethe: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+      return EXIT.usage;
   }
 }
 
@@ -49,6 +71,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`lethe: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeFor(error);
   },
 );

@@ -5,6 +5,8 @@
  *               [--ttl 60] [--trust-proxy]
  * Prints `listening on ws://HOST:PORT` on stdout when ready; logs (JSON lines) go to stderr.
  * SIGTERM or SIGINT shut down gracefully; the returned promise resolves once stopped.
+ * `--help` prints the usage. Bad arguments throw RelayCliError (the `lethe` command exits 2);
+ * a port that cannot be taken exits 4 (src/cli/exit-codes.ts).
  */
 import { parseArgs } from "node:util";
 import * as Result from "effect/Result";
@@ -23,6 +25,18 @@ const LimitsJson = Schema.Struct(
     [K in keyof RelayLimits]: Schema.optionalKey<typeof Positive>;
   },
 );
+
+export const RELAY_USAGE = `usage: lethe relay [--port 8787] [--host 127.0.0.1] [options]
+  --port N             TCP port (default 8787; 0 = any free port)
+  --host ADDR          address to listen on (default 127.0.0.1)
+  --redis URL          keep mailboxes in Redis (redis://…) so several relays serve one population
+  --redis-prefix P     key prefix in Redis (default lethe:)
+  --ttl S              seconds a blob is held for an absent recipient, 1..60 (default 60)
+  --limits JSON        override budgets, e.g. '{"maxConnectionsPerIp":64}' (docs/relay.md)
+  --trust-proxy        read the client address from X-Forwarded-For (behind a reverse proxy only)
+  --quiet              no logs
+exit codes: 0 stopped on SIGTERM/SIGINT · 2 bad arguments · 4 cannot listen or reach Redis · 1 internal error
+`;
 
 function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -43,6 +57,7 @@ function parse(argv: string[]) {
       ttl: { type: "string" },
       quiet: { type: "boolean" },
       "trust-proxy": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
@@ -54,6 +69,10 @@ export async function runRelayCli(argv: string[]): Promise<void> {
     values = parse(argv).values;
   } catch (e) {
     throw new RelayCliError(e instanceof Error ? e.message : "bad arguments");
+  }
+  if (values.help) {
+    process.stdout.write(RELAY_USAGE);
+    return;
   }
   let limits: Partial<RelayLimits> = {};
   if (values.limits !== undefined) {

@@ -22,7 +22,9 @@ describe("lethe device: arguments and edits", () => {
     expect(parseDeviceArgs(["--join", "7-aardvark-adroitness", "--relay", "ws://127.0.0.1:8787"])).toMatchObject({
       role: "join", code: "7-aardvark-adroitness", relay: "ws://127.0.0.1:8787",
     });
-    for (const bad of [[], ["--host", "--join", "1-a-b"], ["--join"], ["--host", "--interface", "eth0"], ["--host", "--relay", "http://x"], ["--host", "--peer-gone-ms", "5"], ["--host", "--what"]]) {
+    // --join alone: the code comes from the terminal or stdin (test/cli/device-join.test.ts)
+    expect(parseDeviceArgs(["--join", "--relay", "ws://127.0.0.1:8787"])).toEqual({ role: "join", relay: "ws://127.0.0.1:8787", stay: false });
+    for (const bad of [[], ["--host", "--join", "1-a-b"], ["--join", "--host"], ["--host", "--interface", "eth0"], ["--host", "--relay", "http://x"], ["--host", "--peer-gone-ms", "5"], ["--host", "--what"]]) {
       expect(() => parseDeviceArgs(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: "DeviceUsageError" }));
     }
   });
