@@ -3,12 +3,29 @@
  *
  * Preferences (theme, language, transcription model), the active recording (title, elapsed
  * time, status) and UI state (open panel) live in three Y.Maps of the engine's ephemeral doc.
- * The page shows the pairing code large, takes a typed code, shows each actor's live state
- * (pairing, connection, key epoch, dead-man and expiry countdowns), and ends on a "session
- * ended: reason" screen after which the engine, its doc and every reference to them are gone.
+ * The page shows the pairing code large, takes a typed code (with word suggestions), says in
+ * plain words what the engine is doing (describe.ts), and ends on a "session ended: reason"
+ * screen after which the engine, its doc and every reference to them are gone.
+ *
+ * One engine per page at a time: Host and Join do nothing while a session exists (a double
+ * click cannot start a second one), Cancel ends the pairing engine, and every handler checks it
+ * still belongs to the current session. A code that does not parse is refused before any
+ * engine exists; a join that fails (unknown number, relay unreachable) returns to the start
+ * screen with the reason shown there.
+ *
+ * Activity: a recording in progress is activity even when nobody touches anything (the
+ * recording is live shared state). While one runs, the page signals it every 30 s with
+ * `engine.touch()` (the host-app API for "the app is active"); until the engine has it, the page
+ * falls back to writing a heartbeat into the recording map, which the peer receives and which
+ * counts as activity on both devices.
+ *
+ * Query parameters for trying failures quickly: `?connectTimeoutMs=N&peerGoneMs=N`.
  * Bundled with the browser entry by scripts/demo-web.ts; the relay URL comes from a meta tag.
  */
-import { browserTransport, createSyncEngine, relaySignaling, type EngineState, type SyncEngine } from "../src/browser.js";
+import { parseCode } from "../src/adapters/crypto/index.js";
+import { browserTransport, createSyncEngine, relaySignaling, type SyncEngine } from "../src/browser.js";
+import { wireCodeInput } from "./code-input.js";
+import { clock, connectionText, endDetail, pairingText, phaseText, REASONS } from "./describe.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -16,17 +33,18 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 const relayUrl = document.querySelector<HTMLMetaElement>('meta[name="lethe-relay"]')?.content ?? "";
+/** A recording signals activity this often (well inside the 2-minute dead-man window). */
+const TOUCH_EVERY_MS = 30_000;
 
-const REASONS: Record<string, string> = {
-  user: "you ended it",
-  peerEnded: "the other device ended it",
-  wrongCode: "wrong code",
-  inactivity: "inactivity",
-  expired: "expired",
-  pairingTimeout: "pairing timed out",
-  peerGone: "the other device is gone",
-  error: "error",
-};
+function queryTimings(): Record<string, number> {
+  const q = new URLSearchParams(location.search);
+  const out: Record<string, number> = {};
+  for (const k of ["connectTimeoutMs", "peerGoneMs"]) {
+    const v = Number(q.get(k));
+    if (q.has(k) && Number.isInteger(v) && v >= 500 && v <= 3_600_000) out[k] = v;
+  }
+  return out;
+}
 
 interface WipeReport {
   readonly reason: string;
@@ -36,57 +54,93 @@ interface WipeReport {
   readonly liveResources: readonly string[];
 }
 
-let engine: SyncEngine | null = null;
-let ticker: ReturnType<typeof setInterval> | undefined;
-let lastWipe: WipeReport | null = null;
-let held: Uint8Array[] = [];
+/** The one session this page may have. */
+interface Session {
+  readonly engine: SyncEngine;
+  readonly facts: { role: "host" | "join"; paired: boolean; everConnected: boolean; connectFailures: number; lastConnectError: string | null };
+  readonly ticker: ReturnType<typeof setInterval>;
+  readonly held: Uint8Array[];
+  /** Why it ended when the page ended it (a failed join shows its own error). */
+  failure: unknown;
+  lastTouch: number;
+}
 
-/** Test hook (public data only): whether a session exists, and what the last end wiped. */
+let current: Session | null = null;
+let enginesCreated = 0;
+let lastWipe: WipeReport | null = null;
+
+/** Test hook (public data only): whether a session exists, how many were made, what the last end wiped. */
 (globalThis as unknown as { letheDemo: unknown }).letheDemo = {
-  hasEngine: () => engine !== null,
+  hasEngine: () => current !== null,
+  enginesCreated: () => enginesCreated,
   lastWipe: () => lastWipe,
 };
 
 function show(screen: "start" | "hosting" | "session" | "ended"): void {
   for (const id of ["start", "hosting", "session", "ended"]) $(id).hidden = id !== screen;
+  $("session-bar").hidden = screen !== "session";
+  $<HTMLButtonElement>("host").disabled = current !== null;
+  $<HTMLButtonElement>("join").disabled = current !== null;
 }
 
-function setStatus(status: string): void {
+function setStatus(status: string, phase: string): void {
   const pill = $("status");
   pill.textContent = status;
   pill.dataset.status = status;
+  $("phase").textContent = phase;
 }
 
-function clock(ms: number | null): string {
-  if (ms === null) return "–";
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+function showError(where: "start" | "ended", err: unknown, text?: string): void {
+  const name = err instanceof Error ? err.name : "Error";
+  const el = $(where === "start" ? "error" : "end-detail");
+  el.textContent = text ?? (err instanceof Error ? err.message : String(err));
+  el.dataset.error = name;
+  el.hidden = false;
 }
 
-function actorValue(state: EngineState, name: string): string {
-  const a = state.actors[name];
-  if (a === undefined) return "–";
-  const flat = (v: unknown): string =>
-    typeof v === "string" ? v : typeof v === "object" && v !== null ? Object.entries(v).map(([k, x]) => `${k}.${flat(x)}`).join(", ") : String(v);
-  return flat(a.value);
+function clearError(): void {
+  const el = $("error");
+  el.hidden = true;
+  el.textContent = "";
+  delete el.dataset.error;
 }
 
-function renderActors(e: SyncEngine): void {
-  const s = e.snapshot();
-  setStatus(s.status);
-  // The pairing actor stops once paired; the epoch existing is the proof it succeeded.
-  $("a-pairing").textContent = s.actors.pairing !== undefined ? actorValue(s, "pairing") : s.epoch !== null ? "paired" : "–";
-  $("a-connection").textContent = `${actorValue(s, "connection")}${s.channel ? ` (${s.channel.id})` : ""}`;
-  $("a-epoch").textContent = s.epoch === null ? "–" : String(s.epoch);
-  $("a-deadman").textContent = `${actorValue(s, "deadMan")} · ${clock(s.countdowns.inactivityMs)}`;
-  $("a-expiry").textContent = `${actorValue(s, "expiry")} · ${clock(s.countdowns.expiryMs)}`;
-  $("a-peer").textContent = s.peers.map((p) => (p.doing ? `${p.device}: ${p.doing}` : p.device)).join(", ") || "–";
+/** A person's sentence for an error that ends a join before pairing. */
+function joinErrorText(err: unknown): string {
+  const name = err instanceof Error ? err.name : "Error";
+  const msg = err instanceof Error ? err.message : String(err);
+  switch (name) {
+    case "NameplateNotFoundError":
+      return "No device is waiting with that number. Check the number, or host again on the other device for a new code.";
+    case "NameplateCrowdedError":
+      return "That code is already in use by two devices. Host again on the other device for a new code.";
+    case "SignalingClosedError":
+    case "SignalingError":
+      return `The relay could not be reached (${msg}).`;
+    case "WrongCodeError":
+      return "Wrong code: the codes did not match.";
+    default:
+      return `${name}: ${msg}`;
+  }
 }
 
-function renderDoc(e: SyncEngine): void {
+function render(s: Session): void {
+  if (current !== s) return;
+  const state = s.engine.snapshot();
+  setStatus(state.status, phaseText(state, s.facts));
+  $("a-pairing").textContent = pairingText(state, s.facts);
+  $("a-connection").textContent = connectionText(state, s.facts);
+  $("a-epoch").textContent = state.epoch === null ? "–" : `epoch ${state.epoch} · next rotation in ${clock(state.countdowns.rotationMs)}`;
+  $("a-epoch").dataset.epoch = state.epoch === null ? "" : String(state.epoch);
+  $("a-deadman").textContent = state.countdowns.inactivityMs === null ? "–" : `ends after ${clock(state.countdowns.inactivityMs)} without activity`;
+  $("a-expiry").textContent = state.countdowns.expiryMs === null ? "–" : `session ends in ${clock(state.countdowns.expiryMs)}`;
+  $("a-peer").textContent = state.peers.map((p) => (p.doing ? `${p.device}: ${p.doing}` : p.device)).join(", ") || "–";
+  $("hosting-phase").textContent = phaseText(state, s.facts);
+}
+
+function renderDoc(s: Session): void {
+  if (current !== s || s.engine.doc.isDestroyed) return;
+  const e = s.engine;
   const prefs = e.doc.getMap<string>("prefs");
   const rec = e.doc.getMap<string | number>("recording");
   const ui = e.doc.getMap<string>("ui");
@@ -100,128 +154,169 @@ function renderDoc(e: SyncEngine): void {
   document.body.classList.toggle("dark", prefs.get("theme") === "dark");
   const title = $<HTMLInputElement>("rec-title");
   if (document.activeElement !== title) title.value = String(rec.get("title") ?? "");
+  const recording = rec.get("status") === "recording";
   $("rec-status").textContent = String(rec.get("status") ?? "stopped");
   const started = Number(rec.get("startedAt") ?? 0);
   const acc = Number(rec.get("accumulatedMs") ?? 0);
-  $("rec-elapsed").textContent = clock(acc + (rec.get("status") === "recording" ? Date.now() - started : 0));
+  $("rec-elapsed").textContent = clock(acc + (recording ? Date.now() - started : 0));
   const panel = ui.get("panel") ?? "none";
   $("ui-panel").textContent = panel;
   for (const b of document.querySelectorAll<HTMLButtonElement>("#panels button")) b.classList.toggle("active", b.dataset.panel === panel);
+  // A live recording is activity: say so to the engine now and then (see the docblock).
+  if (recording && Date.now() - s.lastTouch >= TOUCH_EVERY_MS) {
+    s.lastTouch = Date.now();
+    const touch = (e as SyncEngine & { touch?: () => void }).touch;
+    if (typeof touch === "function") touch.call(e);
+    else rec.set("aliveAt", s.lastTouch); // fallback until engine.touch() exists: a doc change is activity on both devices
+  }
 }
 
 function resetPage(): void {
-  for (const id of ["code", "a-pairing", "a-connection", "a-epoch", "a-deadman", "a-expiry", "a-peer", "rec-status", "rec-elapsed", "ui-panel"]) {
+  for (const id of ["code", "a-pairing", "a-connection", "a-epoch", "a-deadman", "a-expiry", "a-peer", "rec-status", "rec-elapsed", "ui-panel", "hosting-phase"]) {
     $(id).textContent = "";
   }
   $<HTMLInputElement>("rec-title").value = "";
-  $<HTMLInputElement>("code-input").value = "";
   document.body.classList.remove("dark");
 }
 
-function startEngine(): SyncEngine {
-  const e = createSyncEngine({
+/** Start the page's one session, or null if one exists (a second click does nothing). */
+function begin(role: "host" | "join"): Session | null {
+  if (current !== null) return null;
+  const engine = createSyncEngine({
     transport: browserTransport(),
     signaling: relaySignaling({ url: relayUrl }),
     deviceName: navigator.userAgent.includes("Mobile") ? "phone" : "browser",
+    timings: queryTimings(),
   });
-  engine = e;
-  held = [];
+  enginesCreated++;
+  const s: Session = {
+    engine,
+    facts: { role, paired: false, everConnected: false, connectFailures: 0, lastConnectError: null },
+    ticker: setInterval(() => {
+      render(s);
+      renderDoc(s);
+    }, 250),
+    held: [],
+    failure: undefined,
+    lastTouch: 0,
+  };
+  current = s;
   // Hold every key buffer the engine ever had, to show (and let a test check) they end zeroed.
-  e.debug.watchSecrets((bufs) => {
-    for (const b of bufs) if (!held.includes(b)) held.push(b);
+  engine.debug.watchSecrets((bufs) => {
+    for (const b of bufs) if (!s.held.includes(b)) s.held.push(b);
   });
-  e.doc.on("update", () => renderDoc(e));
-  e.events$.subscribe((ev) => {
-    if (ev.type === "connected") {
+  engine.doc.on("update", () => renderDoc(s));
+  engine.events$.subscribe((ev) => {
+    if (current !== s) return;
+    if (ev.type === "paired") s.facts.paired = true;
+    else if (ev.type === "error" && ev.source === "transport") {
+      s.facts.connectFailures++;
+      s.facts.lastConnectError = ev.name === "ConnectAbortedError" ? "timed out" : ev.name;
+    } else if (ev.type === "connected") {
+      s.facts.everConnected = true;
       show("session");
-      renderDoc(e);
-    }
-    if (ev.type === "ended") finish(e, ev.reason);
+      renderDoc(s);
+    } else if (ev.type === "ended") finish(s, ev.reason);
+    render(s);
   });
-  e.state$.subscribe(() => renderActors(e));
-  ticker = setInterval(() => {
-    renderActors(e);
-    renderDoc(e);
-  }, 250);
-  return e;
+  engine.state$.subscribe(() => render(s));
+  show(role === "host" ? "hosting" : "start");
+  return s;
 }
 
-function finish(e: SyncEngine, reason: string): void {
-  if (engine !== e) return;
-  clearInterval(ticker);
+function finish(s: Session, reason: string): void {
+  if (current !== s) return;
+  clearInterval(s.ticker);
+  const e = s.engine;
   lastWipe = {
     reason,
     keyStoreWiped: e.debug.keyStoreWiped,
-    secretBuffers: held.length,
-    allZero: held.every((b) => b.every((x) => x === 0)),
+    secretBuffers: s.held.length,
+    allZero: s.held.every((b) => b.every((x) => x === 0)),
     liveResources: e.debug.liveResources(),
   };
-  engine = null;
-  held = [];
+  current = null;
+  s.held.length = 0;
   resetPage();
+  // Ended by this page before pairing (Cancel, a failed join): back to the start screen.
+  if (reason === "user" && !s.facts.paired) {
+    show("start");
+    setStatus("idle", "Ready");
+    if (s.failure !== undefined) showError("start", s.failure, joinErrorText(s.failure));
+    return;
+  }
   $("end-reason").textContent = REASONS[reason] ?? reason;
-  setStatus("ended");
+  $("end-detail").textContent = endDetail(reason, s.facts);
+  $("end-detail").dataset.reason = reason;
+  $("end-detail").dataset.error = reason === "wrongCode" ? "WrongCodeError" : "";
+  setStatus("ended", "Ended");
   show("ended");
 }
 
 $("host").addEventListener("click", async () => {
-  $("error").hidden = true;
-  const e = startEngine();
+  clearError();
+  const s = begin("host");
+  if (s === null) return;
   try {
-    const { code } = await e.host();
-    $("code").textContent = code;
-    show("hosting");
+    const { code } = await s.engine.host();
+    if (current === s) $("code").textContent = code;
   } catch (err) {
-    showError(err);
+    s.failure = err;
+    await s.engine.end();
   }
 });
 
 $("join-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  if (current !== null) return; // a second click while joining
   const code = $<HTMLInputElement>("code-input").value.trim();
   if (code === "") return;
-  $("error").hidden = true;
-  const e = startEngine();
+  clearError();
+  // A code that does not parse never makes an engine: say what is wrong right here.
   try {
-    await e.join(code);
+    parseCode(code).password.fill(0);
   } catch (err) {
-    showError(err);
+    showError("start", err, joinErrorText(err));
+    return;
+  }
+  const s = begin("join");
+  if (s === null) return;
+  try {
+    await s.engine.join(code);
+    $<HTMLInputElement>("code-input").value = "";
+  } catch (err) {
+    if (s.engine.snapshot().status !== "ended") {
+      s.failure = err;
+      await s.engine.end();
+    }
   }
 });
 
-function showError(err: unknown): void {
-  const name = err instanceof Error ? err.name : "Error";
-  const el = $("error");
-  el.textContent = name === "WrongCodeError" ? "Wrong code: the codes did not match." : `${name}: ${err instanceof Error ? err.message : String(err)}`;
-  el.hidden = false;
-  el.dataset.error = name;
-  // The ended screen carries the reason; keep the error visible there too.
-  $("ended").querySelector(".card")?.append(el);
-}
-
-$("cancel").addEventListener("click", () => void engine?.end());
-$("end").addEventListener("click", () => void engine?.end());
-$("rotate").addEventListener("click", () => engine?.rotateNow());
+$("cancel").addEventListener("click", () => void current?.engine.end());
+$("end").addEventListener("click", () => void current?.engine.end());
+$("rotate").addEventListener("click", () => current?.engine.rotateNow());
 $("again").addEventListener("click", () => {
-  $("error").hidden = true;
-  $("start").append($("error"));
+  clearError();
   show("start");
-  setStatus("idle");
+  setStatus("idle", "Ready");
 });
 
+const doc = () => (current !== null && !current.engine.doc.isDestroyed ? current.engine.doc : null);
 const bindSelect = (id: string, key: string) =>
-  $<HTMLSelectElement>(id).addEventListener("change", (ev) => engine?.doc.getMap("prefs").set(key, (ev.target as HTMLSelectElement).value));
+  $<HTMLSelectElement>(id).addEventListener("change", (ev) => doc()?.getMap("prefs").set(key, (ev.target as HTMLSelectElement).value));
 bindSelect("pref-theme", "theme");
 bindSelect("pref-language", "language");
 bindSelect("pref-model", "model");
-$<HTMLInputElement>("rec-title").addEventListener("input", (ev) => engine?.doc.getMap("recording").set("title", (ev.target as HTMLInputElement).value));
+$<HTMLInputElement>("rec-title").addEventListener("input", (ev) => doc()?.getMap("recording").set("title", (ev.target as HTMLInputElement).value));
 
 function recording(action: "recording" | "paused" | "stopped"): void {
-  if (engine === null) return;
-  const rec = engine.doc.getMap<string | number>("recording");
+  const d = doc();
+  if (d === null || current === null) return;
+  const rec = d.getMap<string | number>("recording");
   const status = rec.get("status") ?? "stopped";
   const now = Date.now();
-  engine.doc.transact(() => {
+  current.lastTouch = now; // this click is a change: the next signal is due a full period from now
+  d.transact(() => {
     if (status === "recording") rec.set("accumulatedMs", Number(rec.get("accumulatedMs") ?? 0) + now - Number(rec.get("startedAt") ?? now));
     if (action === "recording") rec.set("startedAt", now);
     if (action === "stopped") rec.set("accumulatedMs", 0);
@@ -232,6 +327,8 @@ $("rec-start").addEventListener("click", () => recording("recording"));
 $("rec-pause").addEventListener("click", () => recording("paused"));
 $("rec-stop").addEventListener("click", () => recording("stopped"));
 for (const b of document.querySelectorAll<HTMLButtonElement>("#panels button")) {
-  b.addEventListener("click", () => engine?.doc.getMap("ui").set("panel", b.dataset.panel ?? "none"));
+  b.addEventListener("click", () => doc()?.getMap("ui").set("panel", b.dataset.panel ?? "none"));
 }
+wireCodeInput($<HTMLInputElement>("code-input"), $("code-suggestions"));
 show("start");
+setStatus("idle", "Ready");
