@@ -57,7 +57,7 @@ describe("lethe device --join: failures exit at once with the documented code", 
     expect(swapped.err.join("\n")).toContain("SwappedWordsError: words 1 and 2 are swapped");
     const bad = capture();
     expect(await runDevice(["--join", "crossover-clockwork", "--relay", "ws://127.0.0.1:9"], bad.io)).toBe(2);
-    expect(bad.err.join("\n")).toContain("CodeFormatError: nameplate must be 1-9 decimal digits");
+    expect(bad.err.join("\n")).toContain("CodeFormatError: nameplate must be a decimal number of 1-9 digits");
   });
 
   it("an unknown nameplate exits 3 as soon as the relay says so", async () => {

@@ -108,7 +108,7 @@ export function completeCode(text: string, options: CompleteCodeOptions = {}): s
   const parts = normal.split(SEPARATORS);
   if (parts[0] === "") parts.shift(); // leading separators
   const [first, ...rest] = parts;
-  if (first === undefined || !TYPED_NAMEPLATE.test(first)) return [];
+  if (first === undefined || !TYPED_NAMEPLATE.test(first) || !isNameplate(String(Number(first)))) return [];
   const nameplate = String(Number(first));
   if (rest.length === 0) return [`${nameplate}-`];
   // The last part is the word being typed ("" right after a separator); the others are done.

@@ -185,7 +185,7 @@ describe("demo web app: what a new user hit", () => {
     const cases: [string, string][] = [
       ["7-crossover-clockwrok", 'did you mean "clockwork"'],
       ["7 clockwork crossover", 'words 1 and 2 are swapped: "crossover" comes first, then "clockwork"'],
-      ["crossover-clockwork", "nameplate must be 1-9 decimal digits"],
+      ["crossover-clockwork", "nameplate must be a decimal number of 1-9 digits"],
       ["98765-crossover-clockwork", "No device is waiting with that number"],
     ];
     for (const [typed, says] of cases) {
