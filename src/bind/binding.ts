@@ -188,7 +188,9 @@ export function createStoreBinding<S extends object>(store: BindableStore<S>, op
     }
     last = state;
     if (changed.size === 0) return;
-    if (current?.status === "live") current.writeLocal(changed);
+    // Live: into the document. Otherwise (no session, seeding, or the engine already wiped the
+    // document and its "ended" is on the way): stamped, for the next pairing's `newest`.
+    if (current?.status === "live" && !current.docDestroyed()) current.writeLocal(changed);
     else for (const k of changed.keys()) book.bump(k);
   });
 
@@ -215,6 +217,10 @@ export function createStoreBinding<S extends object>(store: BindableStore<S>, op
       const status = engine.snapshot().status;
       if (status === "ended") this.detach();
       else if (status === "connected" || status === "reconnecting") this.guard(() => this.start());
+    }
+
+    docDestroyed(): boolean {
+      return this.engine.doc.isDestroyed;
     }
 
     detach(): void {
