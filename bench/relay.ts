@@ -1,359 +1,220 @@
 /**
- * Relay benchmark (`npx tsx bench/relay.ts [--quick]`, `npm run bench:relay`).
+ * Relay benchmark: `npm run bench:relay [-- --quick] [--relay-entry FILE] [--out FILE] [--no-redis]`.
  *
- * On loopback, bounded in count and time: relays run in child processes (so RSS is the
- * server's, read from /proc/<pid>/status); one client process ramps to N concurrent WebSocket
- * clients (N/2 pairs), pairs them through host/join nameplates, then every pair ping-pongs
- * sealed-looking (random) 1 KiB blobs. Reported per scenario: pairings/s, messages/s, p50/p99
- * one-way delivery latency, server RSS per connection. Scenarios: memory store; Redis store;
- * two relays on one Redis (host on relay 1, joiner on relay 2).
+ * The method magic-wormhole's mailbox server was measured with (bench/relay-load.ts): a closed
+ * loop of C slots, N pairings per run, at C = 1, 10, 100, 500; every pairing two fresh
+ * connections from their own loopback addresses, host/join, one blob each way, close.
+ * Servers run in child processes: CPU per pairing is read from each server's /proc/<pid>/stat
+ * over the run, RSS from /proc/<pid>/status. In the same run, at each C, the same load runs
+ * against a bare `ws` forwarder (bench/relay-floor.ts): the floor the relay's CPU is divided by.
+ * Scenarios: floor; memory store; Redis store with one relay; two relays on one Redis (hosts
+ * on one, joiners on the other). Redis is a private redis-server started for the run, so its
+ * command counts, read events (request round trips) and CPU are this run's alone.
+ * Then, per server: RSS before/after/peak, and RSS per idle and per waiting connection: K
+ * connections parked in two steps (K/3, then the other 2K/3), then each hosts a nameplate and
+ * waits (again K/3, then 2K/3). Per connection is the slope over the second step, so the fixed
+ * cost of the V8 heap growing to its working size (which the first connections pay) is not
+ * spread over them; the first-step totals are in the JSON.
+ * `--relay-entry` runs another checkout's relay (e.g. the code before a change) under the same load.
  * Writes bench/relay-results.json (or relay-results.quick.json with --quick).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
-import { WebSocket } from "ws";
+import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
+import { closedLoop, makeWaiting, parkIdle, type LoadResult } from "./relay-load.js";
 
-const QUICK = process.argv.includes("--quick");
-const PAIRS = Number(process.env["RELAY_BENCH_PAIRS"] ?? (QUICK ? 200 : 1000));
-const ROUND_TRIPS = QUICK ? 10 : 5;
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const QUICK = flag("--quick");
+const SLOTS = QUICK ? [1, 10, 100] : [1, 10, 100, 500];
+const PAIRINGS = Number(process.env["RELAY_BENCH_PAIRINGS"] ?? (QUICK ? 300 : 2000));
+const PARKED = QUICK ? 600 : 3000;
 const BLOB_BYTES = 1024;
-const REST_ROUND_TRIPS = 100;
-const SCENARIO_LIMIT_MS = QUICK ? 60_000 : 120_000;
-const CONNECT_BATCH = 100;
-const REDIS_URL = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
-const ENTRY = fileURLToPath(new URL("./relay-server.ts", import.meta.url));
-// Limits raised for one client process opening thousands of connections from 127.0.0.1.
-const LIMITS = JSON.stringify({
-  maxConnectionsPerIp: 10_000,
-  maxConnections: 10_000,
-  messagesPerSecond: 1000,
-  messagesBurst: 2000,
-  claimsPerSecond: 100,
-  claimsBurst: 100,
-});
+const RUN_LIMIT_MS = QUICK ? 30_000 : 120_000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RELAY_ENTRY = path.resolve(option("--relay-entry") ?? path.join(here, "relay-server.ts"));
+const FLOOR_ENTRY = path.join(here, "relay-floor.ts");
+const OUT = path.resolve(option("--out") ?? path.join(here, QUICK ? "relay-results.quick.json" : "relay-results.json"));
+const WITH_REDIS = !flag("--no-redis");
 
-interface RelayChild {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
+interface Scenario {
+  readonly name: string;
+  readonly servers: Child[];
+  readonly redis?: PrivateRedis;
+  rssBeforeKiB: number;
 }
 
-async function spawnRelay(extra: string[]): Promise<RelayChild> {
-  // RELAY_NODE_ARGS="--cpu-prof" profiles the relay processes.
-  const nodeArgs = (process.env["RELAY_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", ENTRY, "--port", "0", "--quiet", "--limits", LIMITS, ...extra], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (ws:\/\/\S+)\n/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited ${code}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+interface RunRow extends LoadResult {
+  readonly scenario: string;
+  readonly serverCpuMsPerPairing: number;
+  floorCpuMsPerPairing: number | null;
+  ratioToFloor: number | null;
+  readonly redisCommandsPerPairing: number | null;
+  readonly redisRoundTripsPerPairing: number | null;
+  readonly redisCpuMsPerPairing: number | null;
+}
+
+interface MemoryRow {
+  readonly scenario: string;
+  readonly rssBeforeMiB: number;
+  readonly rssAfterMiB: number;
+  readonly rssPeakMiB: number;
+  readonly idleKiBPerConnection: number;
+  readonly waitingKiBPerConnection: number;
+  /** RSS growth per connection over the first K/3 (includes the heap growing to working size). */
+  readonly firstStepIdleKiBPerConnection: number;
+}
+
+const mib = (kib: number) => +(kib / 1024).toFixed(1);
+const r2 = (x: number) => +x.toFixed(3);
+const relayArgs = (extra: string[]) => ["--port", "0", ...extra];
+
+async function runOnce(s: Scenario, slots: number): Promise<RunRow> {
+  const pids = s.servers.map((c) => c.pid);
+  await s.redis?.reset();
+  const cpu0 = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const load = await closedLoop(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, PAIRINGS, BLOB_BYTES, RUN_LIMIT_MS);
+  const cpu = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
+  const redis = s.redis ? await s.redis.read() : undefined;
+  const n = Math.max(1, load.pairings);
   return {
-    url,
-    child,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
-    },
+    scenario: s.name,
+    ...load,
+    serverCpuMsPerPairing: r2(cpu / n),
+    floorCpuMsPerPairing: null,
+    ratioToFloor: null,
+    redisCommandsPerPairing: redis ? +(redis.commands / n).toFixed(1) : null,
+    redisRoundTripsPerPairing: redis ? +(redis.reads / n).toFixed(1) : null,
+    redisCpuMsPerPairing: redis ? r2(redis.cpuMs / n) : null,
   };
 }
 
-/** utime + stime of a process, in ms (Linux /proc; clock ticks are 100 Hz here). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-type Frame = { t: string; r?: number; nameplate?: string; m?: string; b?: string; code?: string };
-
-class Client {
-  readonly ws: WebSocket;
-  private waiters = new Map<number, (f: Frame) => void>();
-  private r = 1;
-  onBlob: (b64: string) => void = () => {};
-  onPeer: () => void = () => {};
-  errors = 0;
-  constructor(url: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
-    this.ws.on("error", () => this.errors++);
-    this.ws.on("message", (d) => {
-      const f = JSON.parse(String(d)) as Frame;
-      if (f.t === "blob") return this.onBlob(f.b!);
-      if (f.t === "peer") return this.onPeer();
-      if (f.t === "error") this.errors++;
-      if (f.r !== undefined && f.r !== null) {
-        const w = this.waiters.get(f.r);
-        if (w) {
-          this.waiters.delete(f.r);
-          w(f);
-        }
-      }
-    });
+async function memoryOf(s: Scenario): Promise<Omit<MemoryRow, "rssAfterMiB" | "rssPeakMiB" | "scenario" | "rssBeforeMiB">> {
+  const pid = s.servers[0]!.pid;
+  const url = s.servers[0]!.url;
+  const first = Math.round(PARKED / 3);
+  const rest = PARKED - first;
+  const before = rssKiB(pid);
+  const a = await parkIdle(url, first);
+  const idle1 = rssKiB(pid);
+  const b = await parkIdle(url, rest);
+  const idle2 = rssKiB(pid);
+  let waiting1 = NaN;
+  let waiting2 = NaN;
+  if (!s.name.startsWith("floor")) {
+    await makeWaiting(a.peers);
+    waiting1 = rssKiB(pid);
+    await makeWaiting(b.peers);
+    waiting2 = rssKiB(pid);
   }
-  opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.ws.once("open", () => resolve());
-      this.ws.once("error", reject);
-    });
-  }
-  req(f: Omit<Frame, "r">): Promise<Frame> {
-    const r = this.r++;
-    return new Promise((resolve) => {
-      this.waiters.set(r, resolve);
-      this.ws.send(JSON.stringify({ ...f, r }));
-    });
-  }
-  post(m: string, b: string): void {
-    this.ws.send(JSON.stringify({ t: "post", r: this.r++, m, b }));
-  }
-}
-
-const pct = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-interface Result {
-  scenario: string;
-  relays: number;
-  clients: number;
-  pairs: number;
-  roundTrips: number;
-  blobBytes: number;
-  connectMs: number;
-  pairingsPerSecond: number;
-  messages: number;
-  messagesPerSecond: number;
-  /** One-way latency of one pair alone (every other client connected and idle). */
-  restP50Ms: number;
-  restP99Ms: number;
-  /** One-way latency while all pairs ping-pong at once (N/2 blobs in flight). */
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  rssIdleMiB: number;
-  rssLoadedMiB: number;
-  rssPerConnectionKiB: number;
-  clientErrors: number;
-  exchangeMs: number;
-  /** CPU the relay process(es) spent per delivered message during the exchange. */
-  serverCpuUsPerMessage: number;
-  clientCpuUsPerMessage: number;
-}
-
-async function scenario(name: string, relays: RelayChild[]): Promise<Result> {
-  const deadline = Date.now() + SCENARIO_LIMIT_MS;
-  const pids = relays.map((r) => r.child.pid!);
-  const rssIdle = pids.reduce((s, pid) => s + rssBytes(pid), 0);
-  const hosts: Client[] = [];
-  const joiners: Client[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < PAIRS; i += CONNECT_BATCH) {
-    const batch: Client[] = [];
-    for (let j = i; j < Math.min(PAIRS, i + CONNECT_BATCH); j++) {
-      const h = new Client(relays[0]!.url);
-      const k = new Client(relays[relays.length - 1]!.url);
-      hosts.push(h);
-      joiners.push(k);
-      batch.push(h, k);
-    }
-    await Promise.all(batch.map((c) => c.opened()));
-    if (Date.now() > deadline) throw new Error(`${name}: connecting took too long`);
-  }
-  const connectMs = performance.now() - t0;
-
-  // Pair every host with its joiner through a nameplate.
-  const tp = performance.now();
-  const mailboxes = await Promise.all(
-    hosts.map(async (h, i) => {
-      const peered = new Promise<void>((resolve) => (h.onPeer = resolve));
-      const hosted = await h.req({ t: "host" });
-      if (hosted.t !== "hosted") throw new Error(`${name}: host refused: ${hosted.code}`);
-      const joined = await joiners[i]!.req({ t: "join", nameplate: hosted.nameplate! });
-      if (joined.t !== "joined") throw new Error(`${name}: join refused: ${joined.code}`);
-      await peered;
-      return hosted.m!;
-    }),
-  );
-  const pairMs = performance.now() - tp;
-  const rssLoaded = pids.reduce((s, pid) => s + rssBytes(pid), 0);
-
-  // Latency at rest: one pair ping-pongs sequentially while every other client stays connected.
-  const restLat: number[] = [];
-  {
-    const h = hosts[0]!;
-    const k = joiners[0]!;
-    const m = mailboxes[0]!;
-    const blob = randomBytes(BLOB_BYTES).toString("base64url");
-    for (let i = 0; i < REST_ROUND_TRIPS; i++) {
-      for (const [from, to] of [[h, k], [k, h]] as const) {
-        const t = performance.now();
-        await new Promise<void>((resolve) => {
-          to.onBlob = () => resolve();
-          from.post(m, blob);
-        });
-        restLat.push(performance.now() - t);
-      }
-    }
-    restLat.sort((a, b) => a - b);
-  }
-
-  // Every pair ping-pongs ROUND_TRIPS times; each hop's one-way latency is recorded.
-  const total = PAIRS * ROUND_TRIPS * 2;
-  const lat = new Float64Array(total);
-  const sentAt = new Float64Array(total);
-  let received = 0;
-  const blobFor = (slot: number) => {
-    const b = randomBytes(BLOB_BYTES);
-    b.writeUInt32BE(slot, 0);
-    return b.toString("base64url");
-  };
-  const te = performance.now();
-  const serverCpu0 = pids.reduce((s, pid) => s + cpuMs(pid), 0);
-  const clientCpu0 = process.cpuUsage();
-  await new Promise<void>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`${name}: exchange exceeded the time bound (${received}/${total})`)), Math.max(1000, deadline - Date.now()));
-    const arrive = (b64: string) => {
-      const slot = Buffer.from(b64.slice(0, 8), "base64url").readUInt32BE(0);
-      lat[received++] = performance.now() - sentAt[slot]!;
-      if (received === total) {
-        clearTimeout(guard);
-        resolve();
-      }
-      return slot;
-    };
-    hosts.forEach((h, i) => {
-      const k = joiners[i]!;
-      const m = mailboxes[i]!;
-      const base = i * ROUND_TRIPS * 2;
-      let hop = 0;
-      const send = (from: Client) => {
-        const slot = base + hop++;
-        sentAt[slot] = performance.now();
-        from.post(m, blobFor(slot));
-      };
-      k.onBlob = (b64) => {
-        arrive(b64);
-        send(k);
-      };
-      h.onBlob = (b64) => {
-        arrive(b64);
-        if (hop < ROUND_TRIPS * 2) send(h);
-      };
-      send(h);
-    });
-  });
-  const exchangeMs = performance.now() - te;
-  const serverCpu = pids.reduce((s, pid) => s + cpuMs(pid), 0) - serverCpu0;
-  const clientCpuUs = process.cpuUsage(clientCpu0);
-  const clientCpu = (clientCpuUs.user + clientCpuUs.system) / 1000;
-  const errors = [...hosts, ...joiners].reduce((s, c) => s + c.errors, 0);
-  const closed = [...hosts, ...joiners].map((c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once("close", () => resolve()))));
-  for (const c of [...hosts, ...joiners]) c.ws.close();
-  await Promise.all(closed);
-  const sorted = lat.slice(0, received).sort();
-  const clients = PAIRS * 2;
+  await Promise.all([a.close(), b.close()]);
+  const idle = (idle2 - idle1) / rest;
   return {
-    scenario: name,
-    relays: relays.length,
-    clients,
-    pairs: PAIRS,
-    roundTrips: ROUND_TRIPS,
-    blobBytes: BLOB_BYTES,
-    connectMs: Math.round(connectMs),
-    pairingsPerSecond: Math.round(PAIRS / (pairMs / 1000)),
-    messages: received,
-    messagesPerSecond: Math.round(received / (exchangeMs / 1000)),
-    restP50Ms: +pct(Float64Array.from(restLat), 50).toFixed(3),
-    restP99Ms: +pct(Float64Array.from(restLat), 99).toFixed(3),
-    p50Ms: +pct(sorted, 50).toFixed(2),
-    p99Ms: +pct(sorted, 99).toFixed(2),
-    maxMs: +(sorted[sorted.length - 1] ?? NaN).toFixed(2),
-    rssIdleMiB: +(rssIdle / 2 ** 20).toFixed(1),
-    rssLoadedMiB: +(rssLoaded / 2 ** 20).toFixed(1),
-    rssPerConnectionKiB: +((rssLoaded - rssIdle) / clients / 1024).toFixed(1),
-    clientErrors: errors,
-    exchangeMs: Math.round(exchangeMs),
-    serverCpuUsPerMessage: +((serverCpu * 1000) / received).toFixed(1),
-    clientCpuUsPerMessage: +((clientCpu * 1000) / received).toFixed(1),
+    idleKiBPerConnection: +idle.toFixed(1),
+    waitingKiBPerConnection: +(idle + (waiting2 - waiting1) / rest).toFixed(1),
+    firstStepIdleKiBPerConnection: +((idle1 - before) / first).toFixed(1),
   };
 }
 
-async function withRedisPrefix<T>(fn: (prefix: string) => Promise<T>): Promise<T> {
-  const prefix = `lethe-bench:${randomBytes(6).toString("hex")}:`;
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
-  try {
-    return await fn(prefix);
-  } finally {
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, ks] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      keys.push(...ks);
-    } while (cursor !== "0");
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  }
+function table(header: string[], rows: (string | number | null)[][]): string {
+  const all = [header, ...rows.map((r) => r.map((v) => (v === null ? "–" : String(v))))];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => "| " + r.map((v, i) => v.padEnd(widths[i]!)).join(" | ") + " |";
+  return [line(all[0]!), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...all.slice(1).map(line)].join("\n");
 }
 
 async function main(): Promise<void> {
-  const results: Result[] = [];
-  const run = async (name: string, start: () => Promise<RelayChild[]>) => {
-    const relays = await start();
-    try {
-      process.stderr.write(`${name}: ${PAIRS * 2} clients...\n`);
-      results.push(await scenario(name, relays));
-    } finally {
-      await Promise.all(relays.map((r) => r.stop()));
-    }
+  const redis = WITH_REDIS ? await startPrivateRedis() : undefined;
+  const scenarios: Scenario[] = [];
+  const started: Child[] = [];
+  const spawnRelay = async (extra: string[]) => {
+    const c = await spawnListening(RELAY_ENTRY, relayArgs(extra));
+    started.push(c);
+    return c;
   };
-  await run("memory, 1 relay", async () => [await spawnRelay([])]);
-  // RELAY_BENCH_ONLY_MEMORY=1: a quick look at the memory store alone (no results file).
-  const onlyMemory = Boolean(process.env["RELAY_BENCH_ONLY_MEMORY"]);
-  if (!onlyMemory) {
-    await withRedisPrefix((prefix) => run("redis, 1 relay", async () => [await spawnRelay(["--redis", REDIS_URL, "--redis-prefix", prefix])]));
-    await withRedisPrefix((prefix) =>
-      run("redis, 2 relays", async () => Promise.all([spawnRelay(["--redis", REDIS_URL, "--redis-prefix", prefix]), spawnRelay(["--redis", REDIS_URL, "--redis-prefix", prefix])])),
-    );
-  }
+  try {
+    const floor = await spawnListening(FLOOR_ENTRY, []);
+    started.push(floor);
+    scenarios.push({ name: "floor (bare ws)", servers: [floor], rssBeforeKiB: rssKiB(floor.pid) });
+    const mem = await spawnRelay([]);
+    scenarios.push({ name: "memory, 1 relay", servers: [mem], rssBeforeKiB: rssKiB(mem.pid) });
+    if (redis) {
+      const one = await spawnRelay(["--redis", redis.url, "--redis-prefix", "b1:"]);
+      scenarios.push({ name: "redis, 1 relay", servers: [one], redis, rssBeforeKiB: rssKiB(one.pid) });
+      const two = [await spawnRelay(["--redis", redis.url, "--redis-prefix", "b2:"]), await spawnRelay(["--redis", redis.url, "--redis-prefix", "b2:"])];
+      scenarios.push({ name: "redis, 2 relays", servers: two, redis, rssBeforeKiB: two.reduce((s, c) => s + rssKiB(c.pid), 0) });
+    }
 
-  const cols: [keyof Result, string][] = [
-    ["scenario", "scenario"],
-    ["clients", "clients"],
-    ["pairingsPerSecond", "pairings/s"],
-    ["messagesPerSecond", "msgs/s"],
-    ["restP50Ms", "p50 ms 1 pair"],
-    ["restP99Ms", "p99 ms 1 pair"],
-    ["p50Ms", "p50 ms all"],
-    ["p99Ms", "p99 ms all"],
-    ["rssIdleMiB", "RSS idle MiB"],
-    ["rssLoadedMiB", "RSS loaded MiB"],
-    ["rssPerConnectionKiB", "KiB/conn"],
-    ["serverCpuUsPerMessage", "relay CPU µs/msg"],
-    ["clientErrors", "errors"],
-  ];
-  const rows = [cols.map((c) => c[1]), ...results.map((r) => cols.map((c) => String(r[c[0]])))];
-  const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => "| " + row.map((v, i) => v.padEnd(widths[i]!)).join(" | ") + " |";
-  const table = [line(rows[0]!), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.slice(1).map(line)].join("\n");
-  process.stdout.write(`\nrelay bench (${QUICK ? "quick" : "full"}): ${PAIRS} pairs, ${ROUND_TRIPS} round trips of ${BLOB_BYTES} B blobs each, loopback, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n${table}\n`);
-  if (onlyMemory) return;
-  const file = fileURLToPath(new URL(QUICK ? "./relay-results.quick.json" : "./relay-results.json", import.meta.url));
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), results }, null, 2) + "\n");
-  process.stdout.write(`wrote ${file}\n`);
+    // RSS per idle / waiting connection first, on fresh servers.
+    const memoryParts = new Map<string, Awaited<ReturnType<typeof memoryOf>>>();
+    for (const s of scenarios) {
+      if (s.servers.length > 1) continue;
+      process.stderr.write(`${s.name}: ${PARKED} parked connections\n`);
+      memoryParts.set(s.name, await memoryOf(s));
+    }
+
+    // The closed loop, interleaved by C so every scenario at one C sees the same machine.
+    const runs: RunRow[] = [];
+    for (const slots of SLOTS) {
+      let floorCpu: number | null = null;
+      for (const s of scenarios) {
+        process.stderr.write(`${s.name}: C=${slots}, ${PAIRINGS} pairings\n`);
+        const row = await runOnce(s, slots);
+        if (s.name.startsWith("floor")) floorCpu = row.serverCpuMsPerPairing;
+        row.floorCpuMsPerPairing = floorCpu;
+        row.ratioToFloor = floorCpu ? +(row.serverCpuMsPerPairing / floorCpu).toFixed(2) : null;
+        runs.push(row);
+      }
+    }
+
+    const memory: MemoryRow[] = scenarios.map((s) => {
+      const part = memoryParts.get(s.name);
+      return {
+        scenario: s.name,
+        rssBeforeMiB: mib(s.rssBeforeKiB),
+        rssAfterMiB: mib(s.servers.reduce((sum, c) => sum + rssKiB(c.pid), 0)),
+        rssPeakMiB: mib(s.servers.reduce((sum, c) => sum + peakRssKiB(c.pid), 0)),
+        idleKiBPerConnection: part?.idleKiBPerConnection ?? NaN,
+        waitingKiBPerConnection: part?.waitingKiBPerConnection ?? NaN,
+        firstStepIdleKiBPerConnection: part?.firstStepIdleKiBPerConnection ?? NaN,
+      };
+    });
+
+    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
+    const runTable = table(
+      ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", "÷ floor", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
+      runs.map((r) => [
+        r.scenario,
+        r.slots,
+        r.pairsPerSecond,
+        `${r.firstBlobP50Ms} / ${r.firstBlobP99Ms}`,
+        `${r.fullP50Ms} / ${r.fullP99Ms}`,
+        r.serverCpuMsPerPairing,
+        r.ratioToFloor,
+        r.redisCommandsPerPairing,
+        r.redisRoundTripsPerPairing,
+        r.redisCpuMsPerPairing,
+        r.failed ? `${r.failed} (${r.firstError})` : 0,
+        r.maxNameplate,
+      ]),
+    );
+    const memTable = table(
+      ["scenario", "RSS before MiB", "RSS after MiB", "RSS peak MiB", "KiB per idle connection", "KiB per waiting host"],
+      memory.map((m) => [m.scenario, m.rssBeforeMiB, m.rssAfterMiB, m.rssPeakMiB, Number.isNaN(m.idleKiBPerConnection) ? null : m.idleKiBPerConnection, Number.isNaN(m.waitingKiBPerConnection) ? null : m.waitingKiBPerConnection]),
+    );
+    process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}\n`);
+    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, runs, memory }, null, 2) + "\n");
+    process.stdout.write(`wrote ${OUT}\n`);
+  } finally {
+    await Promise.all(started.map((c) => c.stop()));
+    await redis?.stop();
+  }
 }
 
 main().catch((e: unknown) => {

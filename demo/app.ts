@@ -13,18 +13,25 @@
  * engine exists; a join that fails (unknown number, relay unreachable) returns to the start
  * screen with the reason shown there.
  *
+ * Verification words: once paired, both devices show the same four words (large, on the verify
+ * screen in strict mode, in a banner above the session otherwise). Strict mode (`?verify=1` or the
+ * checkbox on the start screen) is the engine's `verify` option: nothing is shared until the
+ * person pressed "They match" on both devices; "They differ" ends the session on both
+ * (`verificationRejected` here, `peerEnded` there) with the usual wipe.
+ *
  * Activity: a recording in progress is activity even when nobody touches anything (the
  * recording is live shared state). While one runs, the page signals it every 30 s with
- * `engine.touch()` (the host-app API for "the app is active"); until the engine has it, the page
- * falls back to writing a heartbeat into the recording map, which the peer receives and which
- * counts as activity on both devices.
+ * `engine.touch()` (the host-app API for "the app is active"), which both devices count.
  *
- * Query parameters for trying failures quickly: `?connectTimeoutMs=N&peerGoneMs=N`.
+ * Query parameters: `?verify=1` (strict mode preselected); for trying failures quickly
+ * `?connectTimeoutMs=N&peerGoneMs=N`.
  * Bundled with the browser entry by scripts/demo-web.ts; the relay URL comes from a meta tag.
  */
 import { parseCode } from "../src/adapters/crypto/index.js";
-import { browserTransport, createSyncEngine, relaySignaling, type SyncEngine } from "../src/browser.js";
+import { browserTransport, createSyncEngine, relaySignaling, type EngineState, type SyncEngine } from "../src/browser.js";
 import { wireCodeInput } from "./code-input.js";
+// The wipe proof the page shows (and the browser test checks): test-only introspection.
+import { probeEngine } from "../src/testing/index.js";
 import { clock, connectionText, endDetail, pairingText, phaseText, REASONS } from "./describe.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -58,6 +65,8 @@ interface WipeReport {
 interface Session {
   readonly engine: SyncEngine;
   readonly facts: { role: "host" | "join"; paired: boolean; everConnected: boolean; connectFailures: number; lastConnectError: string | null };
+  /** Strict verification: nothing is shared until both devices said the words match. */
+  readonly strict: boolean;
   readonly ticker: ReturnType<typeof setInterval>;
   readonly held: Uint8Array[];
   /** Why it ended when the page ended it (a failed join shows its own error). */
@@ -66,19 +75,24 @@ interface Session {
 }
 
 let current: Session | null = null;
+let screen: Screen = "start";
 let enginesCreated = 0;
 let lastWipe: WipeReport | null = null;
 
-/** Test hook (public data only): whether a session exists, how many were made, what the last end wiped. */
+/** Test hook (public data only): whether a session exists, how many were made, what the last end wiped, whether it syncs. */
 (globalThis as unknown as { letheDemo: unknown }).letheDemo = {
   hasEngine: () => current !== null,
   enginesCreated: () => enginesCreated,
   lastWipe: () => lastWipe,
+  /** Whether document data may flow now (false while strict verification waits). */
+  syncing: () => current?.engine.snapshot().syncing ?? false,
 };
 
-function show(screen: "start" | "hosting" | "session" | "ended"): void {
-  for (const id of ["start", "hosting", "session", "ended"]) $(id).hidden = id !== screen;
-  $("session-bar").hidden = screen !== "session";
+type Screen = "start" | "hosting" | "verify" | "session" | "ended";
+function show(next: Screen): void {
+  screen = next;
+  for (const id of ["start", "hosting", "verify", "session", "ended"]) $(id).hidden = id !== screen;
+  $("session-bar").hidden = screen !== "session" && screen !== "verify";
   $<HTMLButtonElement>("host").disabled = current !== null;
   $<HTMLButtonElement>("join").disabled = current !== null;
 }
@@ -124,9 +138,29 @@ function joinErrorText(err: unknown): string {
   }
 }
 
+/** The four words, one box each (the same on both devices unless someone is in the middle). */
+function showWords(el: HTMLElement, words: readonly string[]): void {
+  el.replaceChildren(...words.map((w) => Object.assign(document.createElement("span"), { className: "word", textContent: w })));
+}
+
+/** Strict mode: where the comparison stands; once both confirmed, on to the session. */
+function renderVerification(s: Session, state: EngineState): void {
+  const v = state.verification;
+  if (!s.strict || v === null) return;
+  $("verify-status").textContent = v.confirmedHere
+    ? v.confirmedByPeer ? "Both devices confirmed." : "Confirmed here — waiting for the other device to confirm…"
+    : v.confirmedByPeer ? "The other device confirmed. Compare, then choose here." : "";
+  $<HTMLButtonElement>("verify-match").disabled = v.confirmedHere;
+  if (state.syncing && screen === "verify") {
+    show("session");
+    renderDoc(s);
+  }
+}
+
 function render(s: Session): void {
   if (current !== s) return;
   const state = s.engine.snapshot();
+  renderVerification(s, state);
   setStatus(state.status, phaseText(state, s.facts));
   $("a-pairing").textContent = pairingText(state, s.facts);
   $("a-connection").textContent = connectionText(state, s.facts);
@@ -165,14 +199,12 @@ function renderDoc(s: Session): void {
   // A live recording is activity: say so to the engine now and then (see the docblock).
   if (recording && Date.now() - s.lastTouch >= TOUCH_EVERY_MS) {
     s.lastTouch = Date.now();
-    const touch = (e as SyncEngine & { touch?: () => void }).touch;
-    if (typeof touch === "function") touch.call(e);
-    else rec.set("aliveAt", s.lastTouch); // fallback until engine.touch() exists: a doc change is activity on both devices
+    e.touch(); // activity on both devices, without writing to the document
   }
 }
 
 function resetPage(): void {
-  for (const id of ["code", "a-pairing", "a-connection", "a-epoch", "a-deadman", "a-expiry", "a-peer", "rec-status", "rec-elapsed", "ui-panel", "hosting-phase"]) {
+  for (const id of ["code", "verify-words", "session-words", "verify-status", "a-pairing", "a-connection", "a-epoch", "a-deadman", "a-expiry", "a-peer", "rec-status", "rec-elapsed", "ui-panel", "hosting-phase"]) {
     $(id).textContent = "";
   }
   $<HTMLInputElement>("rec-title").value = "";
@@ -182,16 +214,19 @@ function resetPage(): void {
 /** Start the page's one session, or null if one exists (a second click does nothing). */
 function begin(role: "host" | "join"): Session | null {
   if (current !== null) return null;
+  const strict = $<HTMLInputElement>("verify-strict").checked;
   const engine = createSyncEngine({
     transport: browserTransport(),
     signaling: relaySignaling({ url: relayUrl }),
     deviceName: navigator.userAgent.includes("Mobile") ? "phone" : "browser",
     timings: queryTimings(),
+    verify: strict,
   });
   enginesCreated++;
   const s: Session = {
     engine,
     facts: { role, paired: false, everConnected: false, connectFailures: 0, lastConnectError: null },
+    strict,
     ticker: setInterval(() => {
       render(s);
       renderDoc(s);
@@ -202,20 +237,29 @@ function begin(role: "host" | "join"): Session | null {
   };
   current = s;
   // Hold every key buffer the engine ever had, to show (and let a test check) they end zeroed.
-  engine.debug.watchSecrets((bufs) => {
+  probeEngine(engine).watchSecrets((bufs) => {
     for (const b of bufs) if (!s.held.includes(b)) s.held.push(b);
   });
   engine.doc.on("update", () => renderDoc(s));
   engine.events$.subscribe((ev) => {
     if (current !== s) return;
     if (ev.type === "paired") s.facts.paired = true;
-    else if (ev.type === "error" && ev.source === "transport") {
+    else if (ev.type === "verification") {
+      showWords($("verify-words"), ev.words);
+      showWords($("session-words"), ev.words);
+      $("words-banner").hidden = s.strict; // strict: compared on the verify screen already
+      $<HTMLButtonElement>("verify-match").disabled = false;
+      if (s.strict) show("verify");
+    } else if (ev.type === "error" && ev.source === "transport") {
       s.facts.connectFailures++;
       s.facts.lastConnectError = ev.name === "ConnectAbortedError" ? "timed out" : ev.name;
     } else if (ev.type === "connected") {
       s.facts.everConnected = true;
-      show("session");
-      renderDoc(s);
+      // Strict: the session screen only once both confirmed (renderVerification moves on).
+      if (!s.strict || s.engine.snapshot().syncing) {
+        show("session");
+        renderDoc(s);
+      }
     } else if (ev.type === "ended") finish(s, ev.reason);
     render(s);
   });
@@ -230,10 +274,10 @@ function finish(s: Session, reason: string): void {
   const e = s.engine;
   lastWipe = {
     reason,
-    keyStoreWiped: e.debug.keyStoreWiped,
+    keyStoreWiped: probeEngine(e).keyStoreWiped,
     secretBuffers: s.held.length,
     allZero: s.held.every((b) => b.every((x) => x === 0)),
-    liveResources: e.debug.liveResources(),
+    liveResources: probeEngine(e).liveResources(),
   };
   current = null;
   s.held.length = 0;
@@ -293,6 +337,12 @@ $("join-form").addEventListener("submit", async (ev) => {
 });
 
 $("cancel").addEventListener("click", () => void current?.engine.end());
+$("verify-match").addEventListener("click", () => {
+  if (current === null) return;
+  current.engine.confirmVerification();
+  render(current);
+});
+for (const id of ["verify-differ", "session-differ"]) $(id).addEventListener("click", () => void current?.engine.rejectVerification());
 $("end").addEventListener("click", () => void current?.engine.end());
 $("rotate").addEventListener("click", () => current?.engine.rotateNow());
 $("again").addEventListener("click", () => {
@@ -330,5 +380,6 @@ for (const b of document.querySelectorAll<HTMLButtonElement>("#panels button")) 
   b.addEventListener("click", () => doc()?.getMap("ui").set("panel", b.dataset.panel ?? "none"));
 }
 wireCodeInput($<HTMLInputElement>("code-input"), $("code-suggestions"));
+$<HTMLInputElement>("verify-strict").checked = new URLSearchParams(location.search).get("verify") === "1";
 show("start");
 setStatus("idle", "Ready");

@@ -63,6 +63,9 @@ export function phaseText(s: EngineState, f: SessionFacts): string {
         ? `Paired — connecting directly… no network path found yet (${f.connectFailures} attempt${f.connectFailures === 1 ? "" : "s"} failed), still trying`
         : "Paired — connecting directly…";
     case "connected":
+      if (s.verification?.strict === true && !s.syncing) {
+        return s.verification.confirmedHere ? "Connected — waiting for the other device to confirm the words" : "Connected — compare the words on both devices";
+      }
       return "Connected directly, end-to-end sealed";
     case "reconnecting":
       return "Connection lost — reconnecting…";
@@ -79,6 +82,7 @@ export const REASONS: Record<string, string> = {
   expired: "expired",
   pairingTimeout: "pairing timed out",
   peerGone: "the other device is gone",
+  verificationRejected: "the words did not match",
   error: "error",
 };
 
@@ -92,6 +96,9 @@ export function endDetail(reason: string, f: SessionFacts): string {
   switch (reason) {
     case "wrongCode":
       return "The codes did not match, so the devices refused each other. The code is used up: host again for a new one.";
+    case "verificationRejected":
+      return "The words were said to differ, so the session ended on both devices: someone may have been in the middle. " +
+        "In strict mode nothing was shared. Host again for a new code, and keep it between the two devices.";
     case "peerGone":
       return "The other device stopped answering (closed, asleep or out of network).";
     case "inactivity":

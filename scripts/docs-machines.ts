@@ -1,8 +1,10 @@
 /**
- * `npm run docs:machines`: writes docs/machines.md — one Mermaid state diagram per machine,
- * generated from the machine definitions, and a table per machine of its states, events,
- * delays (with the `Timings` field each reads and its default) and commands. A test regenerates
- * it in memory and fails when the committed file is stale.
+ * `npm run docs:machines`: writes docs/machines.md — per machine, one Mermaid state diagram
+ * generated from the definition (with the actors each state invokes), the actors it invokes and
+ * the effects it asks the runtime for (checked against the catalog by the model-based suite),
+ * its status tags, and tables of its states, delays (with the `Timings` field each reads and its
+ * default) and transitions (with their actions). A test regenerates it in memory and fails when
+ * the committed file is stale.
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -17,6 +19,7 @@ interface Transition {
   readonly guard?: unknown;
   readonly reenter?: boolean;
   readonly source: StateNode;
+  readonly actions: readonly unknown[];
 }
 
 export const DOC_PATH = fileURLToPath(new URL("../docs/machines.md", import.meta.url));
@@ -28,8 +31,29 @@ function eventLabel(eventType: string): string {
   if (eventType === "") return "always";
   if (eventType.startsWith("xstate.after.")) return `after ${eventType.split(".")[2]}`;
   if (eventType.startsWith("xstate.done.actor.")) return `done ${eventType.slice("xstate.done.actor.".length)}`;
+  if (eventType.startsWith("xstate.error.actor.")) return `error ${eventType.slice("xstate.error.actor.".length)}`;
   return eventType;
 }
+
+/** Names of the named actions in a list (inline and built-in actions left out). */
+function actionNames(actions: readonly unknown[]): string[] {
+  return actions.flatMap((a) => {
+    const name = typeof a === "string" ? a : typeof a === "object" && a !== null ? (a as { type?: unknown }).type : undefined;
+    return typeof name === "string" && !name.startsWith("xstate.") ? [name] : [];
+  });
+}
+
+/** The actors a state invokes (their `src`). */
+function invokesOf(node: StateNode): string[] {
+  return node.invoke.map((i) => (typeof i.src === "string" ? i.src : i.id));
+}
+
+/** Every actor a machine definition invokes, in document order. */
+export function invokedActors(machine: AnyStateMachine): string[] {
+  return [...new Set(allNodes(machine.root).flatMap(invokesOf))];
+}
+
+const code = (names: readonly string[], none: string): string => names.map((n) => `\`${n}\``).join(", ") || none;
 
 function guardName(t: Transition): string | null {
   const g = t.guard as { type?: string } | string | undefined;
@@ -80,6 +104,8 @@ function renderState(node: StateNode, indent: string): string[] {
   } else {
     lines.push(`${indent}state "${node.key}" as ${mid(node)}`);
   }
+  const invokes = invokesOf(node);
+  if (invokes.length > 0) lines.push(`${indent}note right of ${mid(node)} : invokes ${invokes.join(", ")}`);
   if (node.type === "final") lines.push(`${indent}${mid(node)} --> [*]`);
   return lines;
 }
@@ -113,6 +139,13 @@ function mermaid(machine: AnyStateMachine): string {
   return ["```mermaid", "stateDiagram-v2", ...body, ...renderEdges(machine), "```"].join("\n");
 }
 
+const DELAY_NOTES: Record<string, string> = {
+  reconnectBackoff: ", doubling per consecutive failure up to `timings.reconnectMaxMs`",
+  inactivityRemaining: " minus the time since the last activity (the runtime's liveness, asked when the delay is set)",
+  peerGoneRemaining: " minus the time since the last authenticated frame (the runtime's liveness, asked when the delay is set)",
+  linkStaleRemaining: " minus the time since this link's last authenticated frame or its opening (the runtime's liveness, asked when the delay is set)",
+};
+
 /** Which `Timings` field a named delay reads: evaluate it against distinct sentinel values. */
 function delayRows(machine: AnyStateMachine): string[] {
   const fields = Object.keys(DEFAULT_TIMINGS) as Array<keyof Timings>;
@@ -122,7 +155,7 @@ function delayRows(machine: AnyStateMachine): string[] {
     const value = typeof impl === "function" ? (impl as (a: unknown) => number)({ context: { timings: sentinel, failures: 1 } }) : impl;
     const field = fields.find((f) => sentinel[f] === value);
     const reads = field === undefined ? "computed" : `\`timings.${field}\``;
-    const extra = name === "reconnectBackoff" ? ", doubling per consecutive failure up to `timings.reconnectMaxMs`" : "";
+    const extra = DELAY_NOTES[name] ?? "";
     const def = field === undefined ? "" : `${DEFAULT_TIMINGS[field].toLocaleString("en-US")} ms`;
     return `| \`${name}\` | ${reads}${extra} | ${def} |`;
   });
@@ -134,7 +167,8 @@ function stateRows(machine: AnyStateMachine): string[] {
     .map((n) => {
       const path = n.path.join(".");
       const description = (n as unknown as { description?: string }).description ?? "";
-      return `| \`${path}\` | ${n.type} | ${description} |`;
+      const cells = [code(n.tags, ""), code(invokesOf(n), ""), code(actionNames(n.entry), "")];
+      return `| \`${path}\` | ${n.type} | ${cells.join(" | ")} | ${description} |`;
     });
 }
 
@@ -145,7 +179,7 @@ function transitionRows(machine: AnyStateMachine): string[] {
       const source = node === machine.root ? "(any)" : node.path.join(".");
       const targets = (t.target ?? []).map((x) => x.path.join(".") || machine.id).join(", ") || "(stays; actions only)";
       const guard = guardName(t) ?? "";
-      rows.push(`| \`${source}\` | ${eventLabel(t.eventType)} | ${guard} | ${targets}${t.reenter ? " (re-enter)" : ""} |`);
+      rows.push(`| \`${source}\` | ${eventLabel(t.eventType)} | ${guard} | ${targets}${t.reenter ? " (re-enter)" : ""} | ${code(actionNames(t.actions), "")} |`);
     }
   }
   return rows;
@@ -159,6 +193,10 @@ function externalEvents(machine: AnyStateMachine): string[] {
   return [...types];
 }
 
+function statusTags(machine: AnyStateMachine): string[] {
+  return [...new Set(allNodes(machine.root).flatMap((n) => n.tags))];
+}
+
 function section(entry: MachineEntry): string {
   const { machine } = entry;
   const transitions = transitionRows(machine);
@@ -170,17 +208,19 @@ function section(entry: MachineEntry): string {
     "",
     mermaid(machine),
     "",
-    `- **Events:** ${externalEvents(machine).map((e) => `\`${e}\``).join(", ") || "none (nothing extends it)"}`,
-    `- **Commands:** ${entry.commands.map((c) => `\`${c}\``).join(", ") || "none (its outcome is its final state / output)"}`,
+    `- **Events:** ${code(externalEvents(machine), "none (nothing extends it)")}`,
+    `- **Invokes:** ${code(invokedActors(machine), "nothing")}`,
+    `- **Effects:** ${code(entry.effects, "none (its outcome is its final state / output)")}`,
+    `- **Status tags:** ${code(statusTags(machine), "none")}`,
     `- **Transitions:** ${transitions.length}`,
     "",
-    "| state | type | description |",
-    "|---|---|---|",
+    "| state | type | tags | invokes | entry | description |",
+    "|---|---|---|---|---|---|",
     ...stateRows(machine),
     "",
     ...(delays.length > 0 ? ["| delay | reads | default |", "|---|---|---|", ...delays, ""] : []),
-    "| from | event | guard | to |",
-    "|---|---|---|---|",
+    "| from | event | guard | to | actions |",
+    "|---|---|---|---|---|",
     ...transitions,
     "",
   ].join("\n");
@@ -193,11 +233,15 @@ export function renderMachinesDoc(): string {
     "<!-- Generated by `npm run docs:machines` from src/machines. Do not edit by hand: test/machines/docs.test.ts fails when this file is stale. -->",
     "",
     "Six XState v5 machines; `src/machines/index.ts` exports them as `lethe-sync/machines`. Machines do no I/O and hold",
-    "no secrets: the runtime sends `SessionEvent`s to the session actor and carries out the `SessionCommand`s it emits",
-    "(`src/machines/protocol.ts`). Every duration is a named delay read from the `timings` input",
-    "(`DEFAULT_TIMINGS`). Diagrams show the transitions between states (`after X` = delay X, `done X` = child X",
-    "finished, `[guard]`); transitions that only run actions (forwarding an event to a child, counting) and",
-    "root-level ones are in each machine's transition table.",
+    "no secrets: they **invoke** the I/O as actors and ask for **effects** through named actions, both supplied by the",
+    "runtime with `provideSession({ actors, effects, liveness })` (`src/machines/implementations.ts`); tests supply",
+    "fakes the same way. Stopping an invoked actor is its cleanup. The runtime sends `SessionEvent`s to the session",
+    "(`src/machines/protocol.ts`); the invoked actors report to the machine that invoked them. Status comes from state",
+    "tags. Every duration is a named delay read from the `timings` input (`DEFAULT_TIMINGS`); the dead-man and",
+    "peer-gone delays ask the runtime's liveness stamps when they fire and re-arm for the remainder. Diagrams show the",
+    "transitions between states (`after X` = delay X, `done X` / `error X` = invoked actor X finished / failed,",
+    "`[guard]`) and, as notes, the actors each state invokes; transitions that only run actions (forwarding an event",
+    "to a child, counting) and root-level ones are in each machine's transition table.",
     "",
     ...MACHINES.map(section),
   ].join("\n");

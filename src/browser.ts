@@ -4,7 +4,7 @@
  * Nothing here may import `node:*`, werift, bonjour-service, ws server code or ioredis;
  * test/adapters/transport/browser/bundle.test.ts checks the built bundle's inputs.
  */
-export { createSyncEngine, DEFAULT_ENGINE_TIMINGS, WrongCodeError, SessionEndedError, LetheError, DEFAULT_TIMINGS } from "./runtime/index.js";
+export { createSyncEngine, DEFAULT_ENGINE_TIMINGS, WrongCodeError, SessionEndedError, LetheError, DEFAULT_TIMINGS, NoPathError, pathRoute } from "./runtime/index.js";
 export type { EngineEvent, EngineState, SyncEngine, SyncEngineOptions, EndReason } from "./runtime/index.js";
 export { browserTransport, NoWebRtcError } from "./adapters/transport/browser/index.js";
 export type { BrowserTransport, BrowserTransportOptions } from "./adapters/transport/browser/index.js";

@@ -5,6 +5,8 @@
  */
 export class LetheError extends Error {
   override readonly name: string = "LetheError";
+  /** For the few errors with one: what a person can do about it (a fixed public text, shown in events). */
+  readonly hint?: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -44,8 +44,3 @@ export const loadRuntime = (): Promise<typeof Runtime> =>
 export const loadWerift = (): Promise<typeof Werift> =>
   load("werift transport (weriftTransport)", "src/adapters/transport/werift/index.ts", ["weriftTransport"], () =>
     import("../../src/adapters/transport/werift/index.js"));
-
-/** The piece name for a row, from whatever a workload threw. */
-export function missingPiece(e: unknown): string | undefined {
-  return e instanceof PieceMissingError ? e.piece : undefined;
-}

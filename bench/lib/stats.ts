@@ -26,10 +26,6 @@ export function percentile(xs: readonly number[], p: number): number {
 export const p50 = (xs: readonly number[]): number => percentile(xs, 0.5);
 export const p99 = (xs: readonly number[]): number => percentile(xs, 0.99);
 
-export function minMax(xs: readonly number[]): [number, number] {
-  return [Math.min(...xs), Math.max(...xs)];
-}
-
 /**
  * Run `trials` rounds over named measurements; each round runs every measurement once, in an
  * order that rotates by one per round, so no side always goes first (the first run after another

@@ -8,6 +8,7 @@ import { createInterface, type Completer } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { completeCode, MAX_CODE_TEXT } from "../adapters/crypto/code.js";
 import { LetheError } from "../errors.js";
+import { pipedLines, type LineInput } from "./line-input.js";
 
 /** No code came: stdin ended empty, or the person cancelled the prompt. */
 export class CodeInputError extends LetheError {
@@ -41,14 +42,30 @@ export function codeCompleter(words?: number): Completer {
   };
 }
 
-export function readCode(io: CodeInput): Promise<string> {
-  const tty = io.input.isTTY === true;
-  const rl = createInterface({
-    input: io.input,
-    output: tty ? io.output : undefined,
-    terminal: tty,
-    ...(tty ? { completer: codeCompleter(io.words), historySize: 0 } : {}),
-  });
+/** The code text a person gave, checked for presence and length (parseCode checks the rest). */
+function codeFrom(line: string): string {
+  const code = line.trim();
+  if (code.length === 0) throw new CodeInputError("no code given");
+  if (code.length > MAX_CODE_TEXT) throw new CodeInputError(`code text longer than ${MAX_CODE_TEXT} characters`);
+  return code;
+}
+
+/**
+ * The code, from a prompt on a terminal, else from the first line of `lines` (the run's one
+ * reader of piped stdin, so a later question still gets the line after the code) or of the input.
+ */
+export async function readCode(io: CodeInput & { readonly lines?: LineInput }): Promise<string> {
+  if (io.input.isTTY !== true) {
+    const lines = io.lines ?? pipedLines(io.input);
+    try {
+      const line = await lines.next();
+      if (line === null) throw new CodeInputError("no code on stdin (pipe it in, or run on a terminal to type it)");
+      return codeFrom(line);
+    } finally {
+      if (io.lines === undefined) lines.close();
+    }
+  }
+  const rl = createInterface({ input: io.input, output: io.output, terminal: true, completer: codeCompleter(io.words), historySize: 0 });
   return new Promise<string>((resolve, reject) => {
     let done = false;
     const finish = (f: () => void) => {
@@ -59,14 +76,16 @@ export function readCode(io: CodeInput): Promise<string> {
     };
     rl.once("line", (line) => {
       finish(() => {
-        const code = line.trim();
-        if (code.length === 0) reject(new CodeInputError("no code given"));
-        else if (code.length > MAX_CODE_TEXT) reject(new CodeInputError(`code text longer than ${MAX_CODE_TEXT} characters`));
-        else resolve(code);
+        try {
+          resolve(codeFrom(line));
+        } catch (e) {
+          reject(e);
+        }
       });
     });
     rl.once("SIGINT", () => finish(() => reject(new CodeInputError("cancelled: no code given"))));
-    rl.once("close", () => finish(() => reject(new CodeInputError(tty ? "no code given" : "no code on stdin (pipe it in, or run on a terminal to type it)"))));
-    if (tty) rl.setPrompt("code (Tab completes words): "), rl.prompt();
+    rl.once("close", () => finish(() => reject(new CodeInputError("no code given"))));
+    rl.setPrompt("code (Tab completes words): ");
+    rl.prompt();
   });
 }

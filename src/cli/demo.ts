@@ -2,7 +2,8 @@
  * The demo behind `npm start`: two devices in one process on real transports. They pair through
  * LAN signaling (the host's WebSocket on 127.0.0.1; discovery is an in-process directory, so no
  * multicast leaves the machine) and sync over werift data channels restricted to loopback. The
- * laptop hosts and prints a code, the phone joins with it, both sync a few preference changes, a
+ * laptop hosts and prints a code, the phone joins with it, both print the verification words (the
+ * same four on both: no one is in the middle), both sync a few preference changes, a
  * compact live view shows each actor's state and the countdowns (inactivity, expiry, next
  * rotation), a key rotation happens, and then nobody touches anything: the dead-man's switch
  * ends the session and the view shows the wipe (keys zeroed, doc and awareness gone).
@@ -22,8 +23,9 @@
  * Exit code 0 when every step happened as promised, 3 otherwise (src/cli/exit-codes.ts).
  */
 import { pathToFileURL } from "node:url";
-import { SimulatedClock } from "xstate";
+import { TestClock } from "../testing/test-clock.js";
 import { createMemoryNetwork } from "../testing/network/index.js";
+import { probeEngine } from "../testing/index.js";
 import { nodeAead } from "../adapters/crypto/node.js";
 import { DiscoveryTimeoutError, type Discovery, type ServiceRecord } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/engine.js";
@@ -151,7 +153,7 @@ async function realNet(mdns: boolean): Promise<DemoNet> {
   };
 }
 
-function memoryNet(clock: SimulatedClock | undefined): DemoNet {
+function memoryNet(clock: TestClock | undefined): DemoNet {
   const network = createMemoryNetwork({ seed: "lethe-demo", ...(clock ? { clock } : {}) });
   return {
     label: "an in-memory network",
@@ -200,7 +202,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   const out = io.out;
   const pause = (ms: number) => (fast ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, ms)));
   const memory = argv.includes("--memory");
-  const clock = stay ? undefined : new SimulatedClock();
+  const clock = stay ? undefined : new TestClock();
   const network = memory ? memoryNet(clock) : await realNet(argv.includes("--mdns"));
   // See the docblock: on sockets the simulated clock outruns real round trips.
   const timings = memory || stay ? {} : { timings: { peerGoneMs: 3_600_000 } };
@@ -218,13 +220,13 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
     out(viewLine("phone", phone.snapshot()));
   };
   const step = async (ms: number) => {
-    if (clock) clock.increment(ms);
+    if (clock) clock.advance(ms);
     await network.idle();
   };
   for (const [n, e] of [["laptop", laptop], ["phone", phone]] as const) {
     e.events$.subscribe((ev) => {
       if (ev.type === "error") out(`  [${n}] error ${ev.name} (${ev.source}) x${ev.count}`);
-      else if (ev.type !== "presence") out(`  [${n}] ${ev.type}${"reason" in ev ? ` ${ev.reason}` : ""}${"epoch" in ev ? ` -> epoch ${ev.epoch}` : ""}`);
+      else if (ev.type !== "presence") out(`  [${n}] ${ev.type}${"reason" in ev ? ` ${ev.reason}` : ""}${"epoch" in ev ? ` -> epoch ${ev.epoch}` : ""}${"words" in ev ? `: ${ev.words.join(" ")}` : ""}`);
     });
   }
 
@@ -244,6 +246,10 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   await network.idle();
   view();
   check(laptop.snapshot().status === "connected" && phone.snapshot().status === "connected", "both devices connected");
+  // The person compares these on both screens: different words mean someone is in the middle.
+  const words = (e: SyncEngine) => e.verification?.join(" ") ?? "(none)";
+  out(`\nverification words, to compare on both devices:\n  laptop: ${words(laptop)}\n  phone:  ${words(phone)}`);
+  check(laptop.verification !== null && words(laptop) === words(phone), "both devices show the same four verification words");
 
   out("\nsyncing preferences:");
   const prefs = [
@@ -290,7 +296,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   }
 
   out("\nnobody touches anything now; the dead-man's switch counts down:");
-  const keyBuffers = [...laptop.debug.secretBuffers(), ...phone.debug.secretBuffers()];
+  const keyBuffers = [...probeEngine(laptop).secretBuffers(), ...probeEngine(phone).secretBuffers()];
   for (let t = 0; t < 12 && laptop.snapshot().status !== "ended"; t++) {
     await step(15_000);
     view();
@@ -305,7 +311,7 @@ export async function runDemo(argv: string[], io: DemoIo = { out: (l) => process
   check(keyBuffers.length > 0 && keyBuffers.every((b) => b.every((x) => x === 0)), `all ${keyBuffers.length} key buffers are zero`);
   check(laptop.doc.isDestroyed && phone.doc.isDestroyed && laptop.doc.getMap("prefs").size === 0, "both docs destroyed and empty");
   check(laptop.awareness.getStates().size === 0 && phone.awareness.getStates().size === 0, "awareness cleared");
-  check(laptop.debug.liveResources().length === 0 && phone.debug.liveResources().length === 0, "no live subscriptions, timers or channels");
+  check(probeEngine(laptop).liveResources().length === 0 && probeEngine(phone).liveResources().length === 0, "no live subscriptions, timers or channels");
   out(failures.length === 0 ? "\ndemo complete: everything was forgotten." : `\ndemo FAILED: ${failures.join("; ")}`);
   return failures.length === 0 ? EXIT.ok : EXIT.session;
 }

@@ -10,29 +10,41 @@
  *
  * The code stays out of argv: `--join` alone prompts on a terminal (Tab completes the words) or
  * reads the first line of stdin; `--join CODE` still works and warns that other local users can
- * read it. A code that does not parse exits 2 before any socket opens; an unknown nameplate or a
- * wrong code exits 3, an unreachable relay 4, at once (src/cli/exit-codes.ts, docs/cli.md).
+ * read it.
+ *
+ * Verification: once paired, both print `verify: w1 w2 w3 w4` (the same four words unless someone
+ * is in the middle). With `--verify` (strict mode) no document data flows until the person said
+ * yes on both devices: a terminal asks (stderr); a piped stdin gives the answer as its next line
+ * (after the code, if the code came that way too), `yes`/`y` confirms, anything else or the end
+ * of input rejects. A no ends the session (`ended: verificationRejected`, exit 3); the other
+ * device ends with `peerEnded`. A code that does not parse exits 2 before any socket opens; an unknown nameplate or a
+ * wrong code exits 3, an unreachable relay 4, at once (src/cli/exit-codes.ts, docs/api.md "Command line").
  *
  * Exit codes: 0 converged (or ended by Ctrl-C / the peer ending after convergence), 2 bad
  * arguments, edits file or code text, 3 the session did not succeed (unknown nameplate,
- * wrongCode, peerGone, timeout …), 4 the relay could not be reached.
+ * wrongCode, verification rejected here or there, peerGone, timeout …), 4 the relay could not be
+ * reached.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import * as Schema from "effect/Schema";
 import * as Result from "effect/Result";
+import { first } from "rxjs";
 import * as Y from "yjs";
 import type { Readable, Writable } from "node:stream";
 import { LetheError } from "../errors.js";
 import { parseCode } from "../adapters/crypto/code.js";
-import { nodeAead } from "../adapters/crypto/node.js";
 import type { Signaling } from "../adapters/signaling/types.js";
 import type { Discovery } from "../adapters/discovery/types.js";
-import { createSyncEngine } from "../runtime/engine.js";
+import { createSyncEngine } from "../runtime/node.js";
 import type { EngineTimings, SyncEngine } from "../runtime/types.js";
+import { probeEngine } from "../testing/index.js";
 import { readCode } from "./code-prompt.js";
+import { pipedLines, type LineInput } from "./line-input.js";
+import { askWordsMatch, type VerifyPrompt } from "./verify-prompt.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
+import { formatPath, iceServersFrom, type IceServerArg } from "./ice.js";
 
 export class DeviceUsageError extends LetheError {
   override readonly name = "DeviceUsageError";
@@ -47,7 +59,12 @@ export const DEVICE_USAGE = `usage: lethe device (--host | --join) [options]
   --edits FILE         JSON list of edits to apply: [{"map":"prefs","key":"theme","value":"dark"}]
   --interface ADDR     pin mDNS and ICE to this local IPv4 address (e.g. 127.0.0.1 in a namespace)
   --relay URL          signal through this relay (ws://… or wss://…) instead of the LAN
+  --ice URL            a STUN/TURN server (stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp]); repeatable
+  --ice-username U     TURN username (for the turn: URLs)
+  --ice-credential C   TURN credential (never printed or logged)
   --peer-gone-ms N     end with peerGone after N ms without a frame from the peer (default 45000)
+  --verify             strict verification: sync only after the person confirmed the printed words
+                       on both devices (asked on the terminal, or the next line of stdin: yes/no)
   --stay               do not end after converging (Ctrl-C ends and wipes)
   --name NAME          the name shown to the other device (default: host / join)
 ${EXIT_CODES_HELP}`;
@@ -83,13 +100,17 @@ export interface DeviceArgs {
   readonly relay?: string;
   readonly peerGoneMs?: number;
   readonly stay: boolean;
+  readonly verify: boolean;
   readonly name?: string;
+  readonly iceServers: readonly IceServerArg[];
 }
 
 export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
   let role: "host" | "join" | undefined;
   const o: { code?: string; editsFile?: string; iface?: string; relay?: string; peerGoneMs?: number; name?: string } = {};
   let stay = false;
+  const ice: { urls: string[]; username?: string; credential?: string } = { urls: [] };
+  let verify = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -137,12 +158,30 @@ export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
       case "--stay":
         stay = true;
         break;
+      case "--ice":
+        ice.urls.push(value());
+        break;
+      case "--ice-username":
+        ice.username = value();
+        break;
+      case "--ice-credential":
+        ice.credential = value();
+        break;
+      case "--verify":
+        verify = true;
+        break;
       default:
         throw new DeviceUsageError(`unknown option ${JSON.stringify(a)}`);
     }
   }
   if (role === undefined) throw new DeviceUsageError("give --host or --join");
-  return { role, stay, ...o };
+  let iceServers: IceServerArg[];
+  try {
+    iceServers = iceServersFrom(ice.urls, ice.username, ice.credential);
+  } catch (e) {
+    throw new DeviceUsageError((e as Error).message);
+  }
+  return { role, stay, verify, ...o, iceServers };
 }
 
 /** Canonical JSON: object keys sorted at every level, so equal docs give equal bytes. */
@@ -210,16 +249,24 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
     throw e;
   }
 
+  // Piped stdin is read by one reader for the whole run: the code (line 1, if not in argv), then
+  // the answer to the verification question (the next line). A terminal gets prompts instead.
+  const input = io.input ?? process.stdin;
+  const prompt = io.prompt ?? process.stderr;
+  let piped: LineInput | undefined;
+  const lines = () => (piped ??= pipedLines(input));
+
   // The code: from the terminal or stdin unless given (with a warning) in argv. Checked here,
   // before any socket opens, so a typo exits 2 at once with the "did you mean" list.
   let code: string | undefined;
   if (args.role === "join") {
     try {
       if (args.code !== undefined) io.err(`lethe device: ${ARGV_CODE_WARNING}`);
-      code = args.code ?? (await readCode({ input: io.input ?? process.stdin, output: io.prompt ?? process.stderr }));
+      code = args.code ?? (await readCode({ input, output: prompt, ...(input.isTTY === true ? {} : { lines: lines() }) }));
       parseCode(code).password.fill(0);
     } catch (e) {
       io.err(`lethe device: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      piped?.close();
       return exitCodeFor(e);
     }
   }
@@ -227,7 +274,10 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
   // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service.
   const { weriftTransport } = await import("../adapters/transport/werift/index.js");
   const loopback = args.iface?.startsWith("127.") ?? false;
-  const transport = weriftTransport({ ...(args.iface !== undefined ? { interfaceAddress: args.iface, loopbackOnly: loopback } : {}) });
+  const transport = weriftTransport({
+    iceServers: args.iceServers,
+    ...(args.iface !== undefined ? { interfaceAddress: args.iface, loopbackOnly: loopback } : {}),
+  });
   let signaling: Signaling;
   let discovery: Discovery | undefined;
   if (args.relay !== undefined) {
@@ -241,20 +291,48 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
   const timings: Partial<EngineTimings> = args.peerGoneMs !== undefined
     ? { peerGoneMs: args.peerGoneMs, pingIntervalMs: Math.max(100, Math.floor(args.peerGoneMs / 3)) }
     : {};
-  const engine = createSyncEngine({ signaling, transport, aead: nodeAead, deviceName: args.name ?? args.role, timings });
-  return await session(engine, args, code, edits, io).finally(async () => {
-    await discovery?.close().catch(() => undefined);
+  const engine = createSyncEngine({ signaling, transport, deviceName: args.name ?? args.role, timings, verify: args.verify });
+  const ask = () => askWordsMatch({ input, output: prompt, lines });
+  return await session(engine, args, code, edits, io, ask).finally(async () => {
+    piped?.close();
+    await discovery?.close().catch(() => undefined); // the process is about to exit: nothing left to tell
   });
 }
 
-async function session(engine: SyncEngine, args: DeviceArgs, code: string | undefined, edits: readonly DeviceEdit[], io: DeviceIo): Promise<number> {
+/**
+ * The words, once paired; with --verify, the person's answer: yes confirms (sync starts once the
+ * other device confirmed too, printed as `verified`), no rejects (the session ends and wipes).
+ */
+function verification(engine: SyncEngine, args: DeviceArgs, io: DeviceIo, ask: () => VerifyPrompt): void {
+  let question: VerifyPrompt | undefined;
+  engine.events$.subscribe((ev) => {
+    if (ev.type === "verification") {
+      io.out(`verify: ${ev.words.join(" ")}`);
+      if (!args.verify) return;
+      question = ask();
+      void question.answer.then((yes) => {
+        if (engine.snapshot().status === "ended") return;
+        io.out(`verify: ${yes ? "confirmed" : "rejected"}`);
+        if (yes) engine.confirmVerification();
+        else void engine.rejectVerification();
+      });
+    } else if (ev.type === "ended") question?.cancel(); // e.g. the other device said no first
+  });
+  if (args.verify) {
+    engine.state$.pipe(first((s) => s.syncing, null)).subscribe((s) => s !== null && io.out("verified: both devices confirmed the words"));
+  }
+}
+
+async function session(engine: SyncEngine, args: DeviceArgs, code: string | undefined, edits: readonly DeviceEdit[], io: DeviceIo, ask: () => VerifyPrompt): Promise<number> {
   const { out } = io;
   engine.events$.subscribe((ev) => {
     if (ev.type === "connected") out(`connected: ${ev.channelId}`);
+    else if (ev.type === "path") out(formatPath(ev.path, ev.route));
     else if (ev.type === "disconnected") out(`disconnected: ${ev.reason}`);
     else if (ev.type === "paired") out("paired");
-    else if (ev.type === "error") io.err(`error: ${ev.name} (${ev.source}) x${ev.count}${ev.fatal ? " fatal" : ""}`);
+    else if (ev.type === "error") io.err(`error: ${ev.name} (${ev.source}) x${ev.count}${ev.fatal ? " fatal" : ""}${ev.hint !== undefined ? `: ${ev.hint}` : ""}`);
   });
+  verification(engine, args, io, ask);
 
   // The scripted edits go in before pairing: the first sync carries them.
   engine.doc.transact(() => {
@@ -288,8 +366,10 @@ async function session(engine: SyncEngine, args: DeviceArgs, code: string | unde
 
   const onSigint = () => void engine.end();
   process.once("SIGINT", onSigint);
-  const keyBuffers = [...engine.debug.secretBuffers()];
-  const unwatch = engine.debug.watchSecrets((bufs) => keyBuffers.push(...bufs.filter((b) => !keyBuffers.includes(b))));
+  // The wipe proof printed at the end: every key buffer that existed, zero afterwards.
+  const probe = probeEngine(engine);
+  const keyBuffers = [...probe.secretBuffers()];
+  const unwatch = probe.watchSecrets((bufs) => keyBuffers.push(...bufs.filter((b) => !keyBuffers.includes(b))));
   let failure: unknown;
   try {
     if (args.role === "host") {

@@ -1,5 +1,5 @@
 /**
- * One exit-code convention for every `lethe` subcommand (docs/cli.md):
+ * One exit-code convention for every `lethe` subcommand (docs/api.md "Command line"):
  *
  *   0  done what was asked
  *   1  an internal error (a bug: something threw that we did not expect)

@@ -2,7 +2,7 @@
 /**
  * The `lethe` command: one binary, a subcommand per job. Each subcommand's module is loaded
  * only when asked for, so `lethe relay` never loads werift and `lethe demo` never loads ioredis.
- * Every subcommand answers `--help` and exits by one convention (exit-codes.ts, docs/cli.md).
+ * Every subcommand answers `--help` and exits by one convention (exit-codes.ts, docs/api.md "Command line").
  */
 import { readFileSync } from "node:fs";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
@@ -15,9 +15,10 @@ commands:
                                       --mdns: real multicast mDNS on this machine's network
   relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
                                       run the opaque signaling relay
-  device --host | --join [--edits FILE] [--interface ADDR] [--relay URL] [--peer-gone-ms N] [--stay]
+  device --host | --join [--verify] [--edits FILE] [--interface ADDR] [--relay URL] [--peer-gone-ms N] [--stay]
                                       run one device: LAN (mDNS) or relay signaling, werift channel;
-                                      --join prompts for the code (or reads it from stdin)
+                                      --join prompts for the code (or reads it from stdin); prints
+                                      the verification words; --verify: sync after a yes on both
 
 ${EXIT_CODES_HELP}`;
 

@@ -1,22 +1,26 @@
 /**
- * The six machines by name, with the commands each one emits. Used by the docs generator
- * (`npm run docs:machines`) and checked by the model-based suite against what the real actors
- * emitted, so the table in docs/machines.md cannot drift from the code.
+ * The six machines by name, with the actors each invokes and the effects (runtime-provided
+ * actions) it asks for. Used by the docs generator (`npm run docs:machines`) and checked by the
+ * model-based suite against what the real actors did, so docs/machines.md cannot drift.
  */
 import type { AnyStateMachine } from "xstate";
 import { connectionMachine } from "./connection.js";
 import { deadManMachine } from "./deadMan.js";
 import { expiryMachine } from "./expiry.js";
+import type { SessionEffects } from "./implementations.js";
 import { keyRotationMachine } from "./keyRotation.js";
 import { pairingMachine } from "./pairing.js";
-import type { SessionCommandType } from "./protocol.js";
 import { sessionMachine } from "./session.js";
+
+export type EffectName = keyof SessionEffects;
 
 export interface MachineEntry {
   readonly name: string;
   readonly machine: AnyStateMachine;
-  /** Commands this machine emits itself (the session also re-emits its children's). */
-  readonly commands: readonly SessionCommandType[];
+  /** Actors it invokes: child machines and the runtime's I/O actors. */
+  readonly invokes: readonly string[];
+  /** Effects it asks the runtime for (named actions provided by the runtime). */
+  readonly effects: readonly EffectName[];
   readonly summary: string;
 }
 
@@ -24,38 +28,44 @@ export const MACHINES: readonly MachineEntry[] = [
   {
     name: "session",
     machine: sessionMachine,
-    commands: ["WIPE", "CLOSE", "ENDED", "CONNECT", "SEND_PING", "SEND_ROTATE", "EXPIRE_EPOCH"],
+    invokes: ["pairing", "deadMan", "expiry", "connection", "keyRotation", "signalMailbox"],
+    effects: ["wipe", "close", "startSync", "announceVerified"],
     summary:
-      "The root actor. Invokes pairing while pairing and deadMan, expiry, connection and keyRotation while active; re-emits their commands. Every ending goes through `ending` (WIPE, CLOSE) to the final `ended` (ENDED).",
+      "The root actor. Invokes pairing while pairing; deadMan, expiry, connection, keyRotation and the sealed signalMailbox while active; holds sync in `verifying` under strict verification. Every ending goes through `ending` (wipe, then close) to the final `ended`.",
   },
   {
     name: "pairing",
     machine: pairingMachine,
-    commands: [],
-    summary: "Pairing stages; stages may be skipped forward; PAKE_OK / PAKE_FAILED from any stage; one timeout for the whole pairing.",
+    invokes: ["pairingExchange", "advertise"],
+    effects: [],
+    summary: "Pairing stages driven by the pairing exchange; stages may be skipped forward; PAKE_OK / PAKE_FAILED from any stage; one timeout for the whole pairing.",
   },
   {
     name: "connection",
     machine: connectionMachine,
-    commands: ["CONNECT", "SEND_PING"],
-    summary: "Link (connect, ping while open, reconnect with backoff) and peer liveness in parallel regions.",
+    invokes: ["connect", "peerLink"],
+    effects: ["sendPing"],
+    summary: "Link (connect with a timeout, the peer link while open with pings, reconnect with backoff) and peer liveness (checked when its timer fires) in parallel regions.",
   },
   {
     name: "keyRotation",
     machine: keyRotationMachine,
-    commands: ["SEND_ROTATE", "EXPIRE_EPOCH"],
+    invokes: [],
+    effects: ["sendRotate", "expireEpoch"],
     summary: "Epoch rotation (timer, on demand, peer-initiated, collisions) and the previous epoch's grace window in parallel regions.",
   },
   {
     name: "deadMan",
     machine: deadManMachine,
-    commands: [],
-    summary: "Armed from start; ACTIVITY re-arms; inactivity trips it (final).",
+    invokes: [],
+    effects: [],
+    summary: "Armed from start; when its timer fires it trips if idle for the full period, else re-arms for the remainder.",
   },
   {
     name: "expiry",
     machine: expiryMachine,
-    commands: [],
+    invokes: [],
+    effects: [],
     summary: "Absolute lifetime from start; nothing extends it.",
   },
 ];

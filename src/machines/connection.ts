@@ -1,32 +1,32 @@
 /**
  * The transport link and the peer's liveness, as two parallel regions:
- * - `link`: connecting (emits CONNECT{attempt}) -> open (emits SEND_PING at once and every
- *   pingIntervalMs) -> reconnecting (backoff reconnectBaseMs doubling to reconnectMaxMs per
- *   consecutive failure) -> connecting ...
- * - `liveness`: `peerGoneMs` without PEER_MESSAGE_OK (any authenticated frame, PONG included) in
- *   any link state -> `gone` (final). The clock runs from the actor's start (= PAKE_OK in a session).
- * It never closes by itself otherwise: the session stops it and the runtime closes on CLOSE.
+ * - `link`: connecting (invokes `connect`; `connectTimeout` bounds the attempt) -> open (invokes
+ *   `peerLink` for the channel; `sendPing` at once and every pingIntervalMs) -> reconnecting
+ *   (backoff reconnectBaseMs doubling to reconnectMaxMs per consecutive failure) -> connecting …
+ *   An open link is given up at once when the transport reports its path lost (LINK_LOST) or when
+ *   it carried no authenticated frame for linkStaleMs (`linkStaleRemaining` fires, asks
+ *   `linkSilentFullPeriod`): a path that went dark (Wi-Fi to cellular) is replaced by a fresh
+ *   connection under the same keys long before peerGoneMs.
+ *   Leaving a state stops its actor: a timed-out attempt is aborted, a closed link's pipelines end.
+ * - `liveness`: when `peerGoneRemaining` fires it asks "silent for the full peerGoneMs?"
+ *   (`peerSilentFullPeriod`, answered by the runtime from the time of the last authenticated
+ *   frame): if so -> `gone` (final), else it re-arms for the remainder. No event per frame.
+ * It never closes by itself otherwise: the session stops it, which stops the link.
  */
-import { assign, enqueueActions, setup } from "xstate";
-import { CHILD_COMMAND } from "./command.js";
+import { assign, fromCallback, fromPromise, setup, type EventObject } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
-import type { SessionCommand, SessionEvent, Timings } from "./protocol.js";
-
-export type ConnectionEvent = Extract<
-  SessionEvent,
-  { type: "CHANNEL_OPEN" | "CHANNEL_CLOSED" | "CONNECT_FAILED" | "PEER_MESSAGE_OK" }
->;
-
-export type ConnectionCommand = Extract<SessionCommand, { type: "CONNECT" | "SEND_PING" }>;
+import type { ConnectOutput, PeerLinkEvent, Timings } from "./protocol.js";
 
 export interface ConnectionContext {
   readonly timings: Timings;
-  /** CONNECT commands emitted so far (attempt numbers count from 1). */
+  /** Connect attempts made so far (attempt numbers count from 1). */
   readonly attempt: number;
   /** Consecutive failed attempts since the channel was last open; drives the backoff. */
   readonly failures: number;
-  /** The runtime's public handle of the open channel. */
+  /** The handle of the open channel (the runtime holds the channel itself). */
   readonly channelId: string | null;
+  /** Public name of the last attempt's failure (e.g. ConnectTimeoutError). */
+  readonly lastFailure: string | null;
 }
 
 export interface ConnectionOutput {
@@ -36,35 +36,48 @@ export interface ConnectionOutput {
 /** Backoff before reconnect number `failures` (>= 1): base * 2^(failures-1), capped. */
 export function reconnectDelay(timings: Timings, failures: number): number {
   const exponent = Math.max(0, failures - 1);
-  // Cap the exponent too: 2 ** 1000 is Infinity and would still be capped, but stays readable.
   return Math.min(timings.reconnectBaseMs * 2 ** Math.min(exponent, 52), timings.reconnectMaxMs);
 }
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : "ConnectFailedError");
 
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
-    events: {} as ConnectionEvent,
+    events: {} as PeerLinkEvent,
     input: {} as TimingsInput | undefined,
     output: {} as ConnectionOutput,
-    emitted: {} as ConnectionCommand,
+  },
+  actors: {
+    /** Provided by the runtime (runtime/actors/connect.ts): opens a channel, outputs its handle. */
+    connect: fromPromise<ConnectOutput, { attempt: number }>(() => Promise.reject(new Error("connect is not provided"))),
+    /** Provided by the runtime (runtime/actors/peer-link.ts): the two pipelines over the channel. */
+    peerLink: fromCallback<EventObject, { channelId: string }>(() => undefined),
   },
   actions: {
-    command: enqueueActions(({ enqueue, self }, params: ConnectionCommand) => {
-      enqueue.emit(params);
-      if (self._parent !== undefined) enqueue.sendParent({ type: CHILD_COMMAND, command: params });
-    }),
+    /** Provided by the runtime: queue a sealed PING on the link. */
+    sendPing: () => {},
     nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     countFailure: assign({ failures: ({ context }) => context.failures + 1 }),
-    clearFailures: assign({ failures: () => 0 }),
-    keepChannel: assign({
-      channelId: ({ event }) => (event.type === "CHANNEL_OPEN" ? event.channelId : null),
-    }),
+    clearFailures: assign({ failures: () => 0, lastFailure: () => null }),
+    keepChannel: assign({ channelId: (_, params: { channelId: string }) => params.channelId }),
     dropChannel: assign({ channelId: () => null }),
+    noteFailure: assign({ lastFailure: (_, params: { name: string }) => params.name }),
+  },
+  guards: {
+    /** Provided by the runtime: no authenticated frame for the full peerGoneMs. */
+    peerSilentFullPeriod: () => true,
+    /** Provided by the runtime: this link carried no authenticated frame for the full linkStaleMs. */
+    linkSilentFullPeriod: () => true,
   },
   delays: {
+    connectTimeout: ({ context }) => context.timings.connectTimeoutMs,
     pingInterval: ({ context }) => context.timings.pingIntervalMs,
     reconnectBackoff: ({ context }) => reconnectDelay(context.timings, context.failures),
-    peerGone: ({ context }) => context.timings.peerGoneMs,
+    /** Provided by the runtime: what is left of peerGoneMs since the last frame. */
+    peerGoneRemaining: ({ context }) => context.timings.peerGoneMs,
+    /** Provided by the runtime: what is left of linkStaleMs since this link's last frame (or its opening). */
+    linkStaleRemaining: ({ context }) => context.timings.linkStaleMs,
   },
 }).createMachine({
   id: "connection",
@@ -73,6 +86,7 @@ export const connectionMachine = setup({
     attempt: 0,
     failures: 0,
     channelId: null,
+    lastFailure: null,
   }),
   initial: "live",
   states: {
@@ -83,26 +97,51 @@ export const connectionMachine = setup({
           initial: "connecting",
           states: {
             connecting: {
-              entry: [
-                "nextAttempt",
-                { type: "command", params: ({ context }) => ({ type: "CONNECT", attempt: context.attempt }) },
-              ],
-              on: {
-                CHANNEL_OPEN: { target: "open", actions: "keepChannel" },
-                CONNECT_FAILED: { target: "reconnecting" },
-                CHANNEL_CLOSED: { target: "reconnecting" },
+              tags: ["connecting"],
+              entry: "nextAttempt",
+              invoke: {
+                id: "connect",
+                src: "connect",
+                input: ({ context }) => ({ attempt: context.attempt }),
+                onDone: { target: "open", actions: { type: "keepChannel", params: ({ event }) => ({ channelId: event.output.channelId }) } },
+                onError: { target: "reconnecting", actions: { type: "noteFailure", params: ({ event }) => ({ name: errorName(event.error) }) } },
               },
+              after: { connectTimeout: { target: "reconnecting", actions: { type: "noteFailure", params: { name: "ConnectTimeoutError" } } } },
             },
             open: {
-              // A ping at once gives the peer a chance to prove liveness right after a reconnect.
-              entry: ["clearFailures", { type: "command", params: { type: "SEND_PING" } }],
-              after: { pingInterval: { target: "open", reenter: true } },
-              on: { CHANNEL_CLOSED: { target: "reconnecting", actions: "dropChannel" } },
+              tags: ["connected"],
+              entry: "clearFailures",
+              invoke: { id: "peerLink", src: "peerLink", input: ({ context }) => ({ channelId: context.channelId ?? "" }) },
+              on: {
+                CHANNEL_CLOSED: { target: "reconnecting", actions: "dropChannel" },
+                LINK_LOST: { target: "reconnecting", actions: ["dropChannel", { type: "noteFailure", params: { name: "LinkLostError" } }] },
+              },
+              type: "parallel",
+              states: {
+                // A ping at once gives the peer a chance to prove liveness right after a reconnect.
+                pinging: {
+                  initial: "waiting",
+                  states: { waiting: { entry: "sendPing", after: { pingInterval: { target: "waiting", reenter: true } } } },
+                },
+                freshness: {
+                  initial: "watching",
+                  states: {
+                    watching: {
+                      after: {
+                        linkStaleRemaining: [
+                          { guard: "linkSilentFullPeriod", target: "#connection.live.link.reconnecting", actions: ["dropChannel", { type: "noteFailure", params: { name: "LinkStaleError" } }] },
+                          { target: "watching", reenter: true },
+                        ],
+                      },
+                    },
+                  },
+                },
+              },
             },
             reconnecting: {
+              tags: ["reconnecting"],
               entry: "countFailure",
               after: { reconnectBackoff: { target: "connecting" } },
-              on: { CHANNEL_OPEN: { target: "open", actions: "keepChannel" } },
             },
           },
         },
@@ -110,8 +149,9 @@ export const connectionMachine = setup({
           initial: "watching",
           states: {
             watching: {
-              after: { peerGone: { target: "#connection.gone" } },
-              on: { PEER_MESSAGE_OK: { target: "watching", reenter: true } },
+              after: {
+                peerGoneRemaining: [{ guard: "peerSilentFullPeriod", target: "#connection.gone" }, { target: "watching", reenter: true }],
+              },
             },
           },
         },

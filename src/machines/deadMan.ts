@@ -1,18 +1,16 @@
 /**
- * The dead-man's switch: armed from the moment the actor starts; every ACTIVITY (a local or remote
- * change to the doc or awareness — never a transport keepalive) re-arms it; `inactivityMs` without
- * ACTIVITY trips it, which is final. The session starts it when the pair is confirmed.
+ * The dead-man's switch: armed from the moment the actor starts (the session starts it at
+ * pairing). When its delay fires it asks "idle for the full period?" (`idleForFullPeriod`): if so
+ * it trips (final), else it re-arms for the remainder (`inactivityRemaining`). No event per edit:
+ * the runtime stamps the time of the last activity and provides the guard and the delay; the
+ * defaults (no runtime) count from the start, so a bare actor trips after `inactivityMs`.
  */
-import { assign, setup } from "xstate";
+import { setup } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
 import type { Timings } from "./protocol.js";
 
-export type DeadManEvent = { type: "ACTIVITY" };
-
 export interface DeadManContext {
   readonly timings: Timings;
-  /** How many times ACTIVITY re-armed the switch (public counter, for state$ and tests). */
-  readonly rearms: number;
 }
 
 export interface DeadManOutput {
@@ -22,28 +20,27 @@ export interface DeadManOutput {
 export const deadManMachine = setup({
   types: {
     context: {} as DeadManContext,
-    events: {} as DeadManEvent,
     input: {} as TimingsInput | undefined,
     output: {} as DeadManOutput,
   },
-  actions: {
-    countRearm: assign({ rearms: ({ context }) => context.rearms + 1 }),
+  guards: {
+    idleForFullPeriod: () => true,
   },
   delays: {
-    inactivity: ({ context }) => context.timings.inactivityMs,
+    inactivityRemaining: ({ context }) => context.timings.inactivityMs,
   },
 }).createMachine({
   id: "deadMan",
-  context: ({ input }) => ({ timings: resolveTimings(input?.timings), rearms: 0 }),
+  context: ({ input }) => ({ timings: resolveTimings(input?.timings) }),
   initial: "armed",
   states: {
     armed: {
-      description: "Counting down; ACTIVITY restarts the countdown.",
-      after: { inactivity: { target: "tripped" } },
-      // reenter: true restarts the `after` timer (a targetless transition would keep it running).
-      on: { ACTIVITY: { target: "armed", reenter: true, actions: "countRearm" } },
+      description: "Counting down to inactivityMs after the last activity; re-arms for the remainder if there was one since.",
+      after: {
+        inactivityRemaining: [{ guard: "idleForFullPeriod", target: "tripped" }, { target: "armed", reenter: true }],
+      },
     },
-    tripped: { type: "final", description: "No ACTIVITY for inactivityMs." },
+    tripped: { type: "final", description: "No activity for inactivityMs." },
   },
   output: () => ({ reason: "inactivity" as const }),
 });

@@ -1,13 +1,10 @@
 /**
  * The absolute session lifetime: `maxSessionMs` after the actor starts (the session starts it at
- * PAKE_OK) it reaches `expired`, which is final. It accepts no events: nothing extends it.
+ * pairing) it reaches `expired`, which is final. It accepts no events: nothing extends it.
  */
 import { setup } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
 import type { Timings } from "./protocol.js";
-
-/** The expiry clock reacts to no event; the type exists so callers can type their sends. */
-export type ExpiryEvent = { type: "lethe.noop" };
 
 export interface ExpiryContext {
   readonly timings: Timings;
@@ -20,7 +17,6 @@ export interface ExpiryOutput {
 export const expiryMachine = setup({
   types: {
     context: {} as ExpiryContext,
-    events: {} as ExpiryEvent,
     input: {} as TimingsInput | undefined,
     output: {} as ExpiryOutput,
   },

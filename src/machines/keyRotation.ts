@@ -1,27 +1,28 @@
 /**
  * Key epochs, as two parallel regions:
- * - `rotation`: keyed(epoch n) -> rotating (emits SEND_ROTATE{n+1}; re-sent every
+ * - `rotation`: keyed(epoch n) -> rotating (sendRotate{n+1}; retried every
  *   rotationAckTimeoutMs until ROTATE_ACKED{n+1}) -> keyed(n+1). Due every rotationMs after the
  *   epoch began, or at once on ROTATE_NOW. With the channel down it waits in waitingForChannel and
  *   rotates when CHANNEL_OPEN arrives. PEER_ROTATE{n+1} (the peer started; crypto already answered)
  *   also advances to n+1 from any rotation state — including a collision with our own rotation to
  *   n+1, which crypto resolves so both sides end at n+1.
  * - `grace`: after each advance the previous epoch's receive key is kept rotationGraceMs, then
- *   EXPIRE_EPOCH{n}. A second advance inside the window expires the older epoch at once, so at
- *   most one old epoch is ever alive and EXPIRE_EPOCH epochs go 0, 1, 2, … without gaps.
+ *   expireEpoch{n}. A second advance inside the window expires the older epoch at once, so at
+ *   most one old epoch is ever alive and expired epochs go 0, 1, 2, … without gaps.
  * Epochs only ever move by +1; stale or future epochs in events are ignored.
+ *
+ * The crypto is the runtime's: it provides `sendRotate({ epoch })` (seal and send ROTATE with a
+ * fresh ephemeral key, or resend the pending one) and `expireEpoch({ epoch })` (wipe that epoch's
+ * receive key); the defaults do nothing, so the bare machine can be walked on its own.
  */
-import { assign, enqueueActions, setup } from "xstate";
-import { CHILD_COMMAND } from "./command.js";
+import { assign, setup } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
-import type { SessionCommand, SessionEvent, Timings } from "./protocol.js";
+import type { SessionEvent, Timings } from "./protocol.js";
 
 export type KeyRotationEvent = Extract<
   SessionEvent,
   { type: "ROTATE_NOW" | "PEER_ROTATE" | "ROTATE_ACKED" | "CHANNEL_OPEN" | "CHANNEL_CLOSED" }
 >;
-
-export type KeyRotationCommand = Extract<SessionCommand, { type: "SEND_ROTATE" | "EXPIRE_EPOCH" }>;
 
 export interface KeyRotationInput extends TimingsInput {
   /** Whether the channel is up when the actor starts (default true; the session passes false). */
@@ -35,47 +36,30 @@ export interface KeyRotationContext {
   /** The previous epoch whose receive key is still in its grace window, if any. */
   readonly graceEpoch: number | null;
   readonly channelUp: boolean;
-  /** SEND_ROTATE commands emitted for the pending rotation (1 = first try). */
+  /** Tries (sendRotate calls) for the pending rotation (1 = first try). */
   readonly tries: number;
 }
 
 const ADVANCE_TARGETS = ["#keyRotation.rotation.keyed", "#keyRotation.grace.holding"];
 
-export const keyRotationMachine = setup({
+const keyRotationSetup = setup({
   types: {
     context: {} as KeyRotationContext,
     events: {} as KeyRotationEvent,
     input: {} as KeyRotationInput | undefined,
-    emitted: {} as KeyRotationCommand,
   },
   actions: {
-    sendRotate: enqueueActions(({ enqueue, context, self }) => {
-      enqueue.assign({ tries: context.tries + 1 });
-      const command: KeyRotationCommand = { type: "SEND_ROTATE", epoch: context.epoch + 1 };
-      enqueue.emit(command);
-      if (self._parent !== undefined) enqueue.sendParent({ type: CHILD_COMMAND, command });
-    }),
-    /** Expire the epoch still in grace (if any) before a newer one takes its place. */
-    expireOlder: enqueueActions(({ enqueue, context, self }) => {
-      if (context.graceEpoch !== null) {
-        const command: KeyRotationCommand = { type: "EXPIRE_EPOCH", epoch: context.graceEpoch };
-        enqueue.emit(command);
-        if (self._parent !== undefined) enqueue.sendParent({ type: CHILD_COMMAND, command });
-      }
-    }),
+    /** Provided by the runtime: start (or retry) the rotation to `epoch`. */
+    sendRotate: (_, _params: { epoch: number }) => {},
+    /** Provided by the runtime: the grace window of `epoch` is over; wipe its receive key. */
+    expireEpoch: (_, _params: { epoch: number }) => {},
+    countTry: assign({ tries: ({ context }) => context.tries + 1 }),
     advance: assign({
       graceEpoch: ({ context }) => context.epoch,
       epoch: ({ context }) => context.epoch + 1,
       tries: () => 0,
     }),
-    expireGrace: enqueueActions(({ enqueue, context, self }) => {
-      if (context.graceEpoch !== null) {
-        const command: KeyRotationCommand = { type: "EXPIRE_EPOCH", epoch: context.graceEpoch };
-        enqueue.emit(command);
-        if (self._parent !== undefined) enqueue.sendParent({ type: CHILD_COMMAND, command });
-      }
-      enqueue.assign({ graceEpoch: null });
-    }),
+    clearGrace: assign({ graceEpoch: () => null }),
     channelUp: assign({ channelUp: () => true }),
     channelDown: assign({ channelUp: () => false }),
   },
@@ -88,6 +72,15 @@ export const keyRotationMachine = setup({
     rotationInterval: ({ context }) => context.timings.rotationMs,
     ackTimeout: ({ context }) => context.timings.rotationAckTimeoutMs,
     rotationGrace: ({ context }) => context.timings.rotationGraceMs,
+  },
+});
+
+export const keyRotationMachine = keyRotationSetup.extend({
+  actions: {
+    /** Expire the epoch still in grace (if any) before a newer one takes its place. */
+    expireOlder: keyRotationSetup.enqueueActions(({ enqueue, context }) => {
+      if (context.graceEpoch !== null) enqueue({ type: "expireEpoch", params: { epoch: context.graceEpoch } });
+    }),
   },
 }).createMachine({
   id: "keyRotation",
@@ -127,7 +120,7 @@ export const keyRotationMachine = setup({
           on: { CHANNEL_OPEN: { target: "rotating", actions: "channelUp" } },
         },
         rotating: {
-          entry: "sendRotate",
+          entry: ["countTry", { type: "sendRotate", params: ({ context }) => ({ epoch: context.epoch + 1 }) }],
           after: { ackTimeout: { target: "rotating", reenter: true } },
           on: {
             ROTATE_ACKED: { guard: "isNextEpoch", target: ADVANCE_TARGETS, actions: ["expireOlder", "advance"] },
@@ -142,7 +135,7 @@ export const keyRotationMachine = setup({
         idle: {},
         holding: {
           description: "The previous epoch's receive key lives for rotationGraceMs.",
-          after: { rotationGrace: { target: "idle", actions: "expireGrace" } },
+          after: { rotationGrace: { target: "idle", actions: ["expireOlder", "clearGrace"] } },
         },
       },
     },

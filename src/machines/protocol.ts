@@ -1,18 +1,15 @@
 /**
- * The vocabulary between the runtime and the machines: the events the runtime sends in, and the
- * commands the machines emit for the runtime to carry out. Machines do no I/O and hold no
- * secrets; every field here is public data (counters, ids, reasons).
- *
- * The runtime sends every event to the session actor; the session forwards what its children
- * need. Commands from children are re-emitted by the session (`actor.on("*", …)` sees them all),
- * so the runtime listens in one place.
+ * The vocabulary between the runtime and the machines. Machines do no I/O and hold no secrets:
+ * they invoke the I/O as actors the runtime provides (implementations.ts) and ask the runtime for
+ * effects through named actions. Every field of an event here is public data (ids, counts,
+ * reasons, epochs); key bytes and the pairing code never travel in an event.
  */
 
 /** Every duration the lifecycle uses, in milliseconds. */
 export interface Timings {
-  /** Dead-man's switch: no ACTIVITY for this long ends the session. */
+  /** Dead-man's switch: this long after the last activity the session ends. */
   readonly inactivityMs: number;
-  /** Absolute lifetime, counted from `paired`. Never extended. */
+  /** Absolute lifetime, counted from pairing. Never extended. */
   readonly maxSessionMs: number;
   /** Key rotation interval. */
   readonly rotationMs: number;
@@ -22,13 +19,21 @@ export interface Timings {
   readonly rotationAckTimeoutMs: number;
   /** Pairing must complete within this long. */
   readonly pairingTimeoutMs: number;
+  /** One transport connect attempt may take this long before it counts as failed. */
+  readonly connectTimeoutMs: number;
   /** Reconnect backoff: first delay, doubling up to the max. */
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
   /** The peer counts as gone after this long without any authenticated frame. */
   readonly peerGoneMs: number;
-  /** Liveness ping interval while connected (PING/PONG are liveness only, never ACTIVITY). */
+  /** Liveness ping interval while connected (PING/PONG are liveness only, never activity). */
   readonly pingIntervalMs: number;
+  /**
+   * An open link that has carried no authenticated frame for this long (while the peer pings
+   * every pingIntervalMs) is taken as a dead path — the phone left the Wi-Fi — and the connection
+   * reconnects at once over the sealed signaling, before peerGoneMs ends the session.
+   */
+  readonly linkStaleMs: number;
 }
 
 export const DEFAULT_TIMINGS: Timings = Object.freeze({
@@ -38,10 +43,12 @@ export const DEFAULT_TIMINGS: Timings = Object.freeze({
   rotationGraceMs: 10_000,
   rotationAckTimeoutMs: 15_000,
   pairingTimeoutMs: 5 * 60_000,
+  connectTimeoutMs: 15_000,
   reconnectBaseMs: 500,
   reconnectMaxMs: 30_000,
   peerGoneMs: 45_000,
-  pingIntervalMs: 15_000,
+  pingIntervalMs: 5_000,
+  linkStaleMs: 12_000,
 });
 
 export type EndReason =
@@ -52,71 +59,58 @@ export type EndReason =
   | "pairingTimeout"
   | "peerGone"
   | "peerEnded"
+  | "verificationRejected"
   | "error";
 
 export type Role = "host" | "join";
 
-/** Events the runtime sends to the session actor. */
+/** Why pairing failed, as the pairing exchange reports it. `malformed` burns the code like a wrong one. */
+export type PakeFailure = "wrongCode" | "malformed" | "peerGone";
+
+/** Why a channel closed. */
+export type ChannelCloseReason = "local" | "remote" | "failed";
+
+/** Events the runtime (host API and I/O actors) sends to the session actor. */
 export type SessionEvent =
-  /** Begin pairing in the given role (idle -> pairing). */
-  | { type: "START"; role: Role }
-  /** Host: a nameplate was claimed and the code can be shown. Join: the nameplate was found. */
-  | { type: "CODE_READY"; nameplate: string }
-  /** The other device reached the mailbox. */
-  | { type: "PEER_JOINED" }
-  /** SPAKE2 messages exchanged (both sides' messages seen). */
-  | { type: "PAKE_EXCHANGED" }
-  /** Key confirmation verified: keys for epoch 0 are installed in the key store. */
-  | { type: "PAKE_OK" }
-  /** Pairing failed. `wrongCode`: confirmation mismatch; `malformed`: bad SPAKE2 message. */
-  | { type: "PAKE_FAILED"; reason: "wrongCode" | "malformed" | "peerGone" }
-  /** A transport channel opened (after CONNECT). */
+  /** Begin pairing in the given role on the claimed (public) nameplate. */
+  | { type: "START"; role: Role; nameplate: string }
+  /** A channel opened / closed (the session forwards both to keyRotation). */
   | { type: "CHANNEL_OPEN"; channelId: string }
-  /** The channel closed or failed. */
-  | { type: "CHANNEL_CLOSED"; reason: "local" | "remote" | "failed" }
-  /** A CONNECT attempt failed before a channel opened. */
-  | { type: "CONNECT_FAILED"; error: string }
-  /** A local or remote change to the doc or awareness. Not keepalives. */
-  | { type: "ACTIVITY" }
-  /** An authenticated frame arrived (any type, PING/PONG included): liveness. */
-  | { type: "PEER_MESSAGE_OK" }
+  | { type: "CHANNEL_CLOSED"; reason: ChannelCloseReason }
   /** Host app asked for a rotation now. */
   | { type: "ROTATE_NOW" }
   /** The peer started a rotation to `epoch` (the runtime already answered with crypto). */
   | { type: "PEER_ROTATE"; epoch: number }
   /** Our rotation to `epoch` was acknowledged; sending now uses `epoch`. */
   | { type: "ROTATE_ACKED"; epoch: number }
+  /** Strict verification: the person confirmed the words here / the peer's device says it did / the person rejected them. */
+  | { type: "VERIFY_CONFIRM" }
+  | { type: "PEER_VERIFIED" }
+  | { type: "VERIFY_REJECT" }
   /** The peer said goodbye. */
   | { type: "PEER_BYE"; reason: EndReason }
   /** End now (host app, host shutdown). Default reason `user`. */
   | { type: "END"; reason?: "user" | "error" }
-  /** An unrecoverable error (public description only) -> ended{error}. */
+  /** An unrecoverable error (public name only) -> ended{error}. */
   | { type: "FATAL"; error: string };
 
-/**
- * Commands the machines emit and the runtime carries out. Emitted by the session actor
- * (`actor.on(type, handler)` or `actor.on("*", handler)`).
- */
-export type SessionCommand =
-  /** Open (or re-open) the transport channel. `attempt` counts from 1 per session. */
-  | { type: "CONNECT"; attempt: number }
-  /** Start a key rotation to `epoch` (send ROTATE with a fresh ephemeral key). */
-  | { type: "SEND_ROTATE"; epoch: number }
-  /** Wipe the receive key of `epoch` (its grace window is over). */
-  | { type: "EXPIRE_EPOCH"; epoch: number }
-  /** Send a liveness PING. */
-  | { type: "SEND_PING" }
-  /**
-   * Zero every key, destroy the doc and awareness. Emitted exactly once per session, first.
-   * `notifyPeer`: when true and the channel is up, the runtime first sends a sealed BYE carrying
-   * `reason`, then zeroes (there is no separate SEND_BYE command, so WIPE stays first). False
-   * when the peer already knows (peerEnded), cannot be reached (peerGone) or no keys exist yet
-   * (ended before pairing completed).
-   */
-  | { type: "WIPE"; reason: EndReason; notifyPeer: boolean }
-  /** Close channels, signaling and discovery. */
-  | { type: "CLOSE" }
-  /** The session is over (after WIPE and CLOSE). */
-  | { type: "ENDED"; reason: EndReason };
+/** What the pairing exchange actor reports to the pairing machine. */
+export type PairingExchangeEvent =
+  /** The other device reached the nameplate mailbox. */
+  | { type: "PEER_JOINED" }
+  /** Both SPAKE2 messages seen; our confirmation tag is out. */
+  | { type: "PAKE_EXCHANGED" }
+  /** Key confirmation verified: epoch 0's keys are installed in the key store. */
+  | { type: "PAKE_OK" }
+  | { type: "PAKE_FAILED"; reason: PakeFailure };
 
-export type SessionCommandType = SessionCommand["type"];
+/**
+ * What the peer link actor reports to the connection machine: the channel closed, or the
+ * transport says its path is gone (ICE disconnected/failed) while the channel still looks open.
+ */
+export type PeerLinkEvent = { type: "CHANNEL_CLOSED"; reason: ChannelCloseReason } | { type: "LINK_LOST"; reason: string };
+
+/** The connect actor's output: a handle to the channel it opened (the runtime holds the channel). */
+export interface ConnectOutput {
+  readonly channelId: string;
+}

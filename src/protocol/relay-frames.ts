@@ -9,8 +9,6 @@ import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import { MAILBOX_ID, NAMEPLATE, SIDES } from "./rendezvous.js";
 
-export const PROTOCOL_VERSION = 1;
-
 
 const RequestId = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 31 - 1 }));
 const MailboxId = Schema.String.check(Schema.isPattern(MAILBOX_ID));
@@ -26,6 +24,7 @@ const clientSchemas = {
   post: Schema.Struct({ t: Schema.Literal("post"), r: RequestId, m: MailboxId, b: Blob64 }),
   close: Schema.Struct({ t: Schema.Literal("close"), r: RequestId, m: MailboxId }),
   ping: Schema.Struct({ t: Schema.Literal("ping"), r: RequestId }),
+  turn: Schema.Struct({ t: Schema.Literal("turn"), r: RequestId }),
 } as const;
 
 export type ClientFrame = { [K in keyof typeof clientSchemas]: (typeof clientSchemas)[K]["Type"] }[keyof typeof clientSchemas];
@@ -35,6 +34,10 @@ export const ERROR_CODES = [
   "too_large",
   "rate_limited",
   "claim_rate_limited",
+  "join_rate_limited",
+  "mailbox_rate_limited",
+  "held_bytes_limited",
+  "relay_full",
   "not_found",
   "crowded",
   "not_open",
@@ -42,6 +45,7 @@ export const ERROR_CODES = [
   "too_many_nameplates",
   "too_many_mailboxes",
   "no_nameplates",
+  "no_turn",
   "shutting_down",
   "internal",
 ] as const;
@@ -73,6 +77,15 @@ const serverSchemas = {
     message: Schema.String,
   }),
   bye: Schema.Struct({ t: Schema.Literal("bye"), reason: Schema.Literals(CLOSE_REASONS) }),
+  /** Short-lived TURN credentials (TURN REST API: username `expiry:id`, credential = HMAC). */
+  turn: Schema.Struct({
+    t: Schema.Literal("turn"),
+    r: RequestId,
+    urls: Schema.Array(Schema.String),
+    username: Schema.String,
+    credential: Schema.String,
+    ttl: Schema.Int,
+  }),
 } as const;
 
 export type ServerFrame = { [K in keyof typeof serverSchemas]: (typeof serverSchemas)[K]["Type"] }[keyof typeof serverSchemas];

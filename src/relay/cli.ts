@@ -1,19 +1,23 @@
 /**
  * `lethe relay`: run the relay from the command line.
  *   lethe relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
- *               [--redis-prefix lethe:] [--quiet] [--limits '{"maxConnectionsPerIp":64}']
- *               [--ttl 60] [--trust-proxy]
+ *               [--redis-prefix lethe:] [--quiet] [--limits '{"maxConnectionsPerAddress":64}']
+ *               [--ttl 60] [--trust-proxy ADDR[,ADDR]]
+ *               [--turn-url turn:HOST:3478 [--turn-url …] --turn-secret-file FILE [--turn-ttl S]]
  * Prints `listening on ws://HOST:PORT` on stdout when ready; logs (JSON lines) go to stderr.
  * SIGTERM or SIGINT shut down gracefully; the returned promise resolves once stopped.
  * `--help` prints the usage. Bad arguments throw RelayCliError (the `lethe` command exits 2);
  * a port that cannot be taken exits 4 (src/cli/exit-codes.ts).
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import { LetheError } from "../errors.js";
 import { defaultLimits, type RelayLimits } from "./options.js";
+import { TrustProxyError } from "./address.js";
 import { createRelayServer } from "./server.js";
+import { DEFAULT_TURN_TTL_SECONDS, TurnConfigError, type TurnOptions } from "./turn.js";
 
 export class RelayCliError extends LetheError {
   override readonly name = "RelayCliError";
@@ -32,8 +36,12 @@ export const RELAY_USAGE = `usage: lethe relay [--port 8787] [--host 127.0.0.1] 
   --redis URL          keep mailboxes in Redis (redis://…) so several relays serve one population
   --redis-prefix P     key prefix in Redis (default lethe:)
   --ttl S              seconds a blob is held for an absent recipient, 1..60 (default 60)
-  --limits JSON        override budgets, e.g. '{"maxConnectionsPerIp":64}' (docs/relay.md)
-  --trust-proxy        read the client address from X-Forwarded-For (behind a reverse proxy only)
+  --limits JSON        override budgets, e.g. '{"maxConnectionsPerAddress":64}' (docs/relay.md "Limits")
+  --trust-proxy ADDR[,ADDR]
+                       proxies (addresses or CIDR blocks) whose Forwarded / X-Forwarded-For name the client
+  --turn-url URL       turn:/turns: URL of a TURN server (repeatable); the relay mints its credentials
+  --turn-secret-file F the secret shared with that TURN server (coturn's static-auth-secret)
+  --turn-ttl S         seconds a minted TURN credential is valid, 60..86400 (default 14400)
   --quiet              no logs
 exit codes: 0 stopped on SIGTERM/SIGINT · 2 bad arguments · 4 cannot listen or reach Redis · 1 internal error
 `;
@@ -56,7 +64,10 @@ function parse(argv: string[]) {
       limits: { type: "string" },
       ttl: { type: "string" },
       quiet: { type: "boolean" },
-      "trust-proxy": { type: "boolean" },
+      "trust-proxy": { type: "string" },
+      "turn-url": { type: "string", multiple: true },
+      "turn-secret-file": { type: "string" },
+      "turn-ttl": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -86,7 +97,24 @@ export async function runRelayCli(argv: string[]): Promise<void> {
     if (Result.isFailure(r)) throw new RelayCliError(`--limits: ${r.failure.message}`);
     limits = r.success as Partial<RelayLimits>;
   }
-  const server = createRelayServer({
+  const turnUrls = values["turn-url"] ?? [];
+  if ((turnUrls.length > 0) !== (values["turn-secret-file"] !== undefined)) {
+    throw new RelayCliError("--turn-url and --turn-secret-file go together");
+  }
+  let turn: TurnOptions | undefined;
+  if (values["turn-secret-file"] !== undefined) {
+    let secret: Buffer;
+    try {
+      // The file holds coturn's static-auth-secret; surrounding whitespace is not part of it.
+      secret = Buffer.from(readFileSync(values["turn-secret-file"], "utf8").trim(), "utf8");
+    } catch {
+      throw new RelayCliError("--turn-secret-file: cannot read the file");
+    }
+    turn = { urls: turnUrls, secret, ttlSeconds: int("turn-ttl", values["turn-ttl"], DEFAULT_TURN_TTL_SECONDS, 60, 86_400) };
+  }
+  const trustProxy = values["trust-proxy"]?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (values["trust-proxy"] !== undefined && trustProxy!.length === 0) throw new RelayCliError("--trust-proxy needs ADDR[,ADDR] (the proxies' addresses or CIDR blocks)");
+  const create = () => createRelayServer({
     host: values.host ?? "127.0.0.1",
     port: int("port", values.port, 8787, 0, 65535),
     ...(values.redis !== undefined ? { redis: values.redis } : {}),
@@ -94,8 +122,16 @@ export async function runRelayCli(argv: string[]): Promise<void> {
     ...(values.ttl !== undefined ? { timings: { ttlSeconds: int("ttl", values.ttl, 60, 1, 60) } } : {}),
     limits,
     ...(values.quiet ? { log: false as const } : {}),
-    ...(values["trust-proxy"] ? { trustProxy: true } : {}),
+    ...(trustProxy ? { trustProxy } : {}),
+    ...(turn ? { turn } : {}),
   });
+  let server: ReturnType<typeof createRelayServer>;
+  try {
+    server = create();
+  } catch (e) {
+    if (e instanceof TrustProxyError || e instanceof TurnConfigError) throw new RelayCliError(e.message);
+    throw e;
+  }
   const { url } = await server.start();
   process.stdout.write(`listening on ${url}\n`);
   await new Promise<void>((resolve) => {

@@ -1,39 +1,48 @@
 /**
- * One client connection: decodes frames, applies the per-connection limits, and maps the
- * protocol verbs (host, join, open, post, close, ping) onto the store. Frames from one
- * connection are handled strictly in order (a promise chain), so a side's blobs reach the
- * peer in the order they were posted. Blobs are carried as opaque bytes and never logged.
+ * One client connection: decodes frames, applies the per-connection limits and its address's
+ * budgets, and maps the protocol verbs (host, join, open, post, close, ping, turn) onto one
+ * store call each. Frames from one connection are handled strictly in order (a promise chain),
+ * so a side's blobs reach the peer in the order they were posted. Blobs are carried as opaque
+ * bytes and never logged.
  */
 import type { WebSocket } from "ws";
-import { decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
-import type { RelayContext } from "./context.js";
-import type { LimitName } from "./metrics.js";
-import { tokenBucket, type TokenBucket } from "./rate.js";
-import type { StoreEvent } from "./store/types.js";
+import { base64urlDecodedLength, decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
 import { decodeClientFrame, encodeFrame, type ClientFrame, type CloseReason, type ErrorCode, type ServerFrame } from "../protocol/relay-frames.js";
 import { otherSide, type Side } from "../protocol/rendezvous.js";
+import type { AddressBudget } from "./budgets.js";
+import type { RelayContext, SubscriberSink } from "./context.js";
+import type { LimitName } from "./metrics.js";
+import { TokenBucket } from "./rate.js";
+import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
 
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-interface Sub {
-  readonly mb: string;
-  readonly side: Side;
-  readonly token: string;
-  unsubscribe: (() => Promise<void>) | undefined;
+class Sub implements SubscriberSink, Subscriber {
   /** Set while this side hosts a nameplate nobody has joined yet. */
-  nameplate: string | undefined;
+  nameplate: string | undefined = undefined;
   claimedAt: number;
   lastRefresh: number;
   /** Events that arrive before the side is fully open are delivered after the held blobs. */
-  buffer: StoreEvent[] | undefined;
-  closed: boolean;
+  buffer: StoreEvent[] | undefined = [];
+  closed = false;
+  constructor(
+    readonly conn: RelayConnection,
+    /** Known once the store answers, for a join. */
+    public mailbox: string,
+    readonly side: Side,
+    readonly token: string,
+    now: number,
+  ) {
+    this.claimedAt = this.lastRefresh = now;
+  }
+  onEvent(event: StoreEvent): void {
+    this.conn.onEvent(this, event);
+  }
 }
 
 
 export class RelayConnection {
-  readonly id: number;
-  readonly ip: string;
   readonly openedAt: number;
   lastSeen: number;
   framesIn = 0;
@@ -42,25 +51,23 @@ export class RelayConnection {
   bytesOut = 0;
   private errorsLeft: number;
   private readonly messages: TokenBucket;
-  private readonly claims: TokenBucket;
   private readonly subs = new Map<string, Sub>();
   private chain: Promise<void> = Promise.resolve();
   private subCounter = 0;
   private closing = false;
+  private corked = false;
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly ws: WebSocket,
-    id: number,
-    ip: string,
+    readonly id: number,
+    readonly ip: string,
+    private readonly budget: AddressBudget,
   ) {
-    this.id = id;
-    this.ip = ip;
     this.openedAt = this.lastSeen = ctx.clock.now();
     const l = ctx.limits;
     this.errorsLeft = l.errorBudget;
-    this.messages = tokenBucket(ctx.clock, l.messagesPerSecond, l.messagesBurst);
-    this.claims = tokenBucket(ctx.clock, l.claimsPerSecond, l.claimsBurst);
+    this.messages = new TokenBucket(ctx.clock, l.messagesPerSecond, l.messagesBurst);
     this.send({
       t: "welcome",
       v: 1,
@@ -84,12 +91,13 @@ export class RelayConnection {
     if (!decoded.ok) return this.bad(decoded.r, decoded.reason, data.length);
     const frame = decoded.frame;
     // The rate limit above bounds how much can queue here.
-    this.chain = this.chain
-      .then(() => this.handle(frame))
-      .catch((error: unknown) => {
-        this.ctx.log({ ev: "store.error", conn: this.id, op: frame.t, error: error instanceof Error ? error.name : "unknown" });
-        this.sendError("r" in frame ? frame.r : null, "internal", "the relay's store failed; try again");
-      });
+    this.chain = this.chain.then(() => this.handle(frame)).catch((error: unknown) => this.storeFailed(frame, error));
+  }
+
+  private storeFailed(frame: ClientFrame, error: unknown): void {
+    // The error's name only: a store error message could echo a command and its arguments.
+    this.ctx.log({ ev: "store.error", conn: this.id, op: frame.t, error: error instanceof Error ? error.name : "unknown" });
+    this.sendError(frame.r, "internal", "the relay's store failed; try again");
   }
 
   private async handle(frame: ClientFrame): Promise<void> {
@@ -111,53 +119,78 @@ export class RelayConnection {
         await this.closeSub(sub);
         return this.send({ t: "ok", r: frame.r });
       }
+      case "turn":
+        return this.turn(frame.r);
     }
   }
 
+  /** Per-connection caps and the address's mailbox budget, before any side is opened. */
   private canOpen(r: number): boolean {
     if (this.subs.size >= this.ctx.limits.maxMailboxesPerConnection) {
       this.refuse(r, "too_many_mailboxes", `at most ${this.ctx.limits.maxMailboxesPerConnection} mailboxes per connection`, "mailboxes_per_connection");
       return false;
     }
+    if (!this.budget.mailboxes.take()) {
+      this.refuse(r, "mailbox_rate_limited", "this address opens mailboxes too fast; slow down", "mailboxes_per_address");
+      return false;
+    }
     return true;
   }
 
+  private canClaim(r: number): boolean {
+    if (this.budget.claims.take()) return true;
+    this.refuse(r, "claim_rate_limited", "this address claims nameplates too fast; slow down", "claims_per_address");
+    return false;
+  }
+
   private async host(r: number): Promise<void> {
-    if (!this.claims.take()) return this.refuse(r, "claim_rate_limited", "too many nameplate claims per second", "claims_per_second");
     let held = 0;
     for (const s of this.subs.values()) if (s.nameplate !== undefined) held++;
     if (held >= this.ctx.limits.maxNameplatesPerConnection) {
       return this.refuse(r, "too_many_nameplates", `at most ${this.ctx.limits.maxNameplatesPerConnection} nameplates per connection`, "nameplates_per_connection");
     }
-    if (!this.canOpen(r)) return;
-    const mb = this.ctx.newMailboxId();
-    const sub = await this.subscribe(mb, "host");
-    const nameplate = await this.ctx.store.claimNameplate(mb);
+    if (!this.canClaim(r) || !this.canOpen(r)) return;
+    const sub = this.register(this.ctx.newMailboxId(), "host");
+    const nameplate = await this.ctx.store.host(sub.mailbox, sub.token);
     if (nameplate === undefined) {
-      await this.closeSub(sub);
+      this.unregister(sub);
       return this.sendError(r, "no_nameplates", "no nameplate is free right now; try again later");
     }
     sub.nameplate = nameplate;
     sub.claimedAt = this.ctx.clock.now();
     this.ctx.metrics.nameplatesClaimed++;
-    this.send({ t: "hosted", r, nameplate, m: mb });
-    await this.activate(sub);
+    this.send({ t: "hosted", r, nameplate, m: sub.mailbox });
+    this.activate(sub, { blobs: [], expired: 0, peerPresent: false });
   }
 
   private async join(r: number, nameplate: string): Promise<void> {
-    if (!this.claims.take()) return this.refuse(r, "claim_rate_limited", "too many nameplate claims per second", "claims_per_second");
-    if (!this.canOpen(r)) return;
-    const taken = await this.ctx.store.takeNameplate(nameplate);
-    if (!taken.ok) {
-      return taken.reason === "crowded"
+    if (!this.budget.failedJoins.has()) {
+      // Out of failed joins: no more guessing from this address until the budget refills.
+      return this.refuse(r, "join_rate_limited", "too many joins of nameplates that do not exist from this address; wait a minute", "failed_joins_per_address");
+    }
+    if (!this.canClaim(r) || !this.canOpen(r)) return;
+    // The token is registered before the store call so events racing the reply are buffered.
+    const sub = this.register(undefined, "join");
+    const joined = await this.ctx.store.join(nameplate, sub.token);
+    if (!joined.ok) {
+      this.unregister(sub);
+      this.budget.failedJoins.take();
+      return joined.reason === "crowded"
         ? this.refuse(r, "crowded", "that nameplate is taken or was used recently")
         : this.refuse(r, "not_found", "no device is hosting that nameplate");
     }
     this.ctx.metrics.nameplatesJoined++;
-    if (this.subs.has(taken.mailbox)) return this.refuse(r, "crowded", "this connection hosts that nameplate");
-    const sub = await this.subscribe(taken.mailbox, "join");
-    this.send({ t: "joined", r, m: taken.mailbox });
-    await this.activate(sub);
+    if (this.subs.has(joined.mailbox)) {
+      // This connection hosts it: the side it just opened is given up again.
+      this.unregister(sub);
+      // A side left open expires with the store's TTL; the refusal below is the answer.
+      void this.ctx.store.leave(joined.mailbox, "join", sub.token, undefined).catch((e: unknown) => this.storeLost("leave", e));
+      return this.refuse(r, "crowded", "this connection hosts that nameplate");
+    }
+    sub.mailbox = joined.mailbox;
+    this.subs.set(joined.mailbox, sub);
+    this.send({ t: "joined", r, m: joined.mailbox });
+    this.activate(sub, joined);
   }
 
   private async open(r: number, mb: string, side: Side): Promise<void> {
@@ -167,138 +200,135 @@ export class RelayConnection {
       return this.refuse(r, "crowded", "this connection already holds the other side of that mailbox");
     }
     if (!this.canOpen(r)) return;
-    const sub = await this.subscribe(mb, side);
+    const sub = this.register(mb, side);
+    const opened = await this.ctx.store.open(mb, side, sub.token);
     this.send({ t: "opened", r, m: mb });
-    await this.activate(sub);
+    this.activate(sub, opened);
   }
 
   private async post(r: number, mb: string, b64: string): Promise<void> {
     const sub = this.subs.get(mb);
     if (!sub) return this.refuse(r, "not_open", "open the mailbox before posting to it");
-    const max = this.ctx.limits.maxBlobBytes;
-    if (b64.length > Math.ceil((max * 4) / 3)) return this.refuse(r, "too_large", `blob larger than ${max} bytes`, "blob_size");
-    const blob = decodeBase64url(b64);
-    if (!blob) return this.bad(r, "field `b` is not base64url (RFC 4648 §5, no padding)", b64.length);
-    if (blob.length > max) return this.refuse(r, "too_large", `blob larger than ${max} bytes`, "blob_size");
-    const { store, metrics, limits } = this.ctx;
-    const to = otherSide(sub.side);
-    metrics.blobsPosted++;
-    if (await store.isPresent(mb, to)) {
-      await store.publish(mb, to, { kind: "blob", blob });
-      return this.send({ t: "ok", r });
+    const { limits, metrics, store } = this.ctx;
+    const max = limits.maxBlobBytes;
+    const size = base64urlDecodedLength(b64.length);
+    if (size > max) return this.refuse(r, "too_large", `blob larger than ${max} bytes`, "blob_size");
+    // Reserved before decoding (a flood is refused without the work) and before the store
+    // decides (one round trip per post); given back unless the blob is held.
+    const refusal = this.ctx.budgets.hold(this.budget, Math.max(0, size));
+    if (refusal) return this.refuse(r, refusal.code, refusal.message, refusal.limit);
+    const blob = size < 0 ? undefined : decodeBase64url(b64);
+    if (!blob) {
+      this.ctx.budgets.unhold(this.budget, Math.max(0, size));
+      return this.bad(r, "field `b` is not base64url (RFC 4648 §5, no padding)", b64.length);
     }
-    const held = await store.hold(mb, to, blob, limits.maxHeldPerMailbox);
-    if (held === "full") {
+    metrics.blobsPosted++;
+    const res = await store.post(mb, otherSide(sub.side), blob, limits.maxHeldPerMailbox);
+    if (res.status !== "held") this.ctx.budgets.unhold(this.budget, blob.length);
+    if (res.status !== "delivered" && res.expired > 0) metrics.drop("expired", res.expired);
+    if (res.status === "full") {
       metrics.drop("mailbox_full");
       return this.refuse(r, "mailbox_full", `the recipient is away and ${limits.maxHeldPerMailbox} blobs are already waiting`, "held_per_mailbox");
     }
-    metrics.blobsHeldTotal++;
-    // The recipient may have opened between our presence check and the hold, and drained
-    // before the blob landed: hand it over now. Drain is atomic, so nothing is delivered twice.
-    if (await store.isPresent(mb, to)) {
-      const { blobs } = await store.drain(mb, to);
-      for (const blob of blobs) await store.publish(mb, to, { kind: "blob", blob });
-    }
+    if (res.status === "held") metrics.blobsHeldTotal++;
     this.send({ t: "ok", r });
   }
 
-  /** Subscribe and mark present; events are buffered until `activate`. */
-  private async subscribe(mb: string, side: Side): Promise<Sub> {
-    this.ctx.replaceLocal(mb, side, this);
-    const now = this.ctx.clock.now();
-    const sub: Sub = {
-      mb,
-      side,
-      token: `${this.ctx.instanceId}.${this.id}.${++this.subCounter}`,
-      unsubscribe: undefined,
-      nameplate: undefined,
-      claimedAt: now,
-      lastRefresh: now,
-      buffer: [],
-      closed: false,
-    };
-    this.subs.set(mb, sub);
-    this.ctx.metrics.mailboxesOpen++;
-    sub.unsubscribe = await this.ctx.store.subscribe(mb, side, (e) => this.onEvent(sub, e));
-    await this.ctx.store.setPresent(mb, side, sub.token);
-    return sub;
+  private turn(r: number): void {
+    const minter = this.ctx.turn;
+    if (!minter) return this.refuse(r, "no_turn", "this relay is not configured with a TURN server");
+    // Only for someone pairing or paired here: a nameplate or mailbox open on this connection.
+    if (this.subs.size === 0) return this.refuse(r, "not_open", "open a mailbox (host, join or open) before asking for TURN credentials");
+    this.ctx.metrics.turnCredentials++;
+    this.send({ t: "turn", r, ...minter.mint() });
   }
 
-  /** Deliver what was held, then what arrived meanwhile, then tell both sides if they met. */
-  private async activate(sub: Sub): Promise<void> {
-    const { store, metrics } = this.ctx;
-    const { blobs, expired } = await store.drain(sub.mb, sub.side);
-    if (expired > 0) metrics.drop("expired", expired);
-    for (const blob of blobs) this.deliver(sub, blob);
+  /** A new subscriber, known to the instance's event routing before the store is asked. */
+  private register(mb: string | undefined, side: Side): Sub & { mailbox: string } {
+    const sub = new Sub(this, mb ?? "", side, `${this.ctx.instanceId}.${this.id}.${++this.subCounter}`, this.ctx.clock.now());
+    if (mb !== undefined) this.subs.set(mb, sub);
+    this.ctx.subscribers.set(sub.token, sub);
+    this.ctx.metrics.mailboxesOpen++;
+    return sub as Sub & { mailbox: string };
+  }
+
+  private unregister(sub: Sub): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    if (this.subs.get(sub.mailbox) === sub) this.subs.delete(sub.mailbox);
+    this.ctx.subscribers.delete(sub.token);
+    this.ctx.metrics.mailboxesOpen--;
+  }
+
+  /** Deliver what was held, then what arrived meanwhile, then `peer` if the other side is there. */
+  private activate(sub: Sub, opened: OpenResult): void {
+    const { metrics } = this.ctx;
+    if (opened.expired > 0) metrics.drop("expired", opened.expired);
+    for (const blob of opened.blobs) this.deliver(sub, blob);
     const buffered = sub.buffer ?? [];
     sub.buffer = undefined;
     for (const e of buffered) this.onEvent(sub, e);
-    if (sub.closed) return;
-    const to = otherSide(sub.side);
-    if (await store.isPresent(sub.mb, to)) {
-      this.onEvent(sub, { kind: "peer" });
-      await store.publish(sub.mb, to, { kind: "peer" });
-    }
+    if (!sub.closed && opened.peerPresent) this.onEvent(sub, { kind: "peer" });
   }
 
-  private onEvent(sub: Sub, e: StoreEvent): void {
+  onEvent(sub: Sub, e: StoreEvent): void {
     if (sub.closed || this.closing) return;
     if (sub.buffer) {
       sub.buffer.push(e);
       return;
     }
     if (e.kind === "blob") return this.deliver(sub, e.blob);
+    if (e.kind === "replaced") {
+      // A newer opener holds the side now: the store already points at it, so no leave.
+      this.unregister(sub);
+      this.send({ t: "closed", m: sub.mailbox, reason: "replaced" });
+      return;
+    }
     // The joiner took the nameplate out of the store; it is no longer ours to release.
     sub.nameplate = undefined;
-    this.send({ t: "peer", m: sub.mb });
+    this.send({ t: "peer", m: sub.mailbox });
   }
 
   private deliver(sub: Sub, blob: Uint8Array): void {
     this.ctx.metrics.blobsDelivered++;
-    this.send({ t: "blob", m: sub.mb, b: encodeBase64url(blob) });
+    this.send({ t: "blob", m: sub.mailbox, b: encodeBase64url(blob) });
+  }
+
+  /** A store call that failed where nobody waits for it: logged by name (never a payload). */
+  private storeLost(op: string, e: unknown): void {
+    this.ctx.log({ ev: "store.error", conn: this.id, op, error: e instanceof Error ? e.name : "unknown" });
   }
 
   private async closeSub(sub: Sub, reason?: CloseReason): Promise<void> {
     if (sub.closed) return;
-    sub.closed = true;
-    if (this.subs.get(sub.mb) === sub) this.subs.delete(sub.mb);
-    this.ctx.metrics.mailboxesOpen--;
-    if (reason) this.send({ t: "closed", m: sub.mb, reason });
-    const { store } = this.ctx;
-    await sub.unsubscribe?.();
-    await store.clearPresent(sub.mb, sub.side, sub.token);
-    if (sub.nameplate !== undefined) await store.releaseNameplate(sub.nameplate, sub.mb);
+    const nameplate = sub.nameplate;
     sub.nameplate = undefined;
+    this.unregister(sub);
+    if (reason) this.send({ t: "closed", m: sub.mailbox, reason });
+    await this.ctx.store.leave(sub.mailbox, sub.side, sub.token, nameplate);
   }
 
-  /** Another local connection opened the same side: newest wins, this one is told. */
-  replaced(mb: string, side: Side): void {
-    const sub = this.subs.get(mb);
-    if (sub && sub.side === side) void this.closeSub(sub, "replaced").catch(() => {});
-  }
-
-  hasSide(mb: string, side: Side): boolean {
-    return this.subs.get(mb)?.side === side;
-  }
-
-  /** Housekeeping from the server tick: idle timeout, presence/nameplate refresh and lifetime. */
-  async tick(now: number): Promise<void> {
+  /**
+   * Housekeeping from the server tick: idle timeout and nameplate lifetime; returns the
+   * subscribers whose presence (and nameplate) are due for a refresh, batched by the server.
+   */
+  tick(now: number, due: Subscriber[]): void {
     const { limits, timings, store } = this.ctx;
     if (now - this.lastSeen >= limits.idleTimeoutMs) {
       this.ctx.metrics.limit("idle_timeout");
       this.ctx.log({ ev: "limit", conn: this.id, limit: "idle_timeout" });
-      return this.shutdown("idle", 1000);
+      void this.shutdown("idle", 1000);
+      return;
     }
     const refreshEvery = (store.ttlSeconds * 1000) / 3;
-    for (const sub of [...this.subs.values()]) {
+    for (const sub of this.subs.values()) {
       if (sub.nameplate !== undefined && now - sub.claimedAt >= timings.nameplateLifetimeMs) {
-        await this.closeSub(sub, "nameplate_expired");
+        void this.closeSub(sub, "nameplate_expired").catch((e: unknown) => this.storeLost("leave", e));
         continue;
       }
       if (now - sub.lastRefresh < refreshEvery) continue;
       sub.lastRefresh = now;
-      await store.setPresent(sub.mb, sub.side, sub.token);
-      if (sub.nameplate !== undefined) await store.refreshNameplate(sub.nameplate, sub.mb);
+      due.push(sub);
     }
   }
 
@@ -311,15 +341,17 @@ export class RelayConnection {
     await this.release();
   }
 
-  /** Socket is gone: release subscriptions, presence and nameplates. Idempotent. */
+  /** Socket is gone: release presence and nameplates. Idempotent. */
   async release(): Promise<void> {
     this.closing = true;
-    await this.chain.catch(() => {});
-    for (const sub of [...this.subs.values()]) await this.closeSub(sub).catch(() => {});
+    await this.chain;
+    const left = [...this.subs.values()];
+    // What the store could not release expires with its TTL; the failure is logged (names only).
+    await Promise.all(left.map((sub) => this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e))));
   }
 
   private send(frame: ServerFrame): void {
-    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.closing || this.ws.readyState !== 1) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.limit("send_buffer");
       void this.shutdown("slow_consumer", 1008);
@@ -329,14 +361,32 @@ export class RelayConnection {
     this.framesOut++;
     this.bytesOut += text.length;
     this.ctx.metrics.framesOut++;
+    this.cork();
     this.ws.send(text);
+  }
+
+  /**
+   * Frames sent to this client in one turn of the event loop (a reply, held blobs, `peer`) leave
+   * in one write: the socket is corked at the first and uncorked on the next tick. `ws` has no
+   * public handle on its socket; without one (another WebSocket implementation) nothing changes.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork?(): void; uncork?(): void } })._socket;
+    if (typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork!();
+    });
   }
 
   private sendError(r: number | null, code: ErrorCode, message: string): void {
     this.send({ t: "error", r, code, message });
   }
 
-  /** A malformed frame: error frame, counted, spends the error budget. */
+  /** A malformed frame: error frame, counted, spends the error budget. Never logs content. */
   private bad(r: number | null, reason: string, bytes: number): void {
     this.ctx.metrics.badFrames++;
     this.ctx.log({ ev: "bad_frame", conn: this.id, bytes });

@@ -8,6 +8,7 @@ export { defaultLimits, defaultTimings, type RelayLimits, type RelayTimings } fr
 export { systemClock, type RelayClock } from "./clock.js";
 export { memoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export { redisStore, type RedisStoreOptions } from "./store/redis.js";
-export type { RelayStore, StoreEvent, StoreStats, TakeResult, HoldResult, DrainResult } from "./store/types.js";
+export type { RelayStore, StoreEvent, StoreStats, StoreDelivery, JoinResult, OpenResult, PostResult, Subscriber } from "./store/types.js";
+export { turnMinter, DEFAULT_TURN_TTL_SECONDS, type TurnOptions, type TurnCredentials } from "./turn.js";
 export type { RelayLogger, RelayLogEvent } from "./log.js";
 export { RelayMetrics } from "./metrics.js";

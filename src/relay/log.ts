@@ -2,10 +2,18 @@
  * Structured relay logs: one JSON object per event, holding counts and connection metadata
  * (connection number, remote address, close code) only. There is deliberately no field that
  * could carry a payload, a nameplate or a mailbox id. `log: false` turns logging off.
+ * One line per connection (`conn.close`, with its address, counts and duration), not two.
+ * The default sink is pino writing to stderr asynchronously (its sonic-boom destination): a log
+ * line never blocks the event loop; lines are gathered for at most a quarter of a second (or
+ * 64 KiB) and handed over as one string, so a busy relay makes a few writes a second instead of
+ * one per line (each async write is a trip through libuv's thread pool, and sonic-boom
+ * re-measures its pending buffer on every write); and if stderr stops draining, lines beyond a
+ * bounded buffer are dropped rather than held in memory.
  */
+import { pino } from "pino";
+
 export type RelayLogEvent =
   | { ev: "listening"; host: string; port: number; store: string }
-  | { ev: "conn.open"; conn: number; ip: string }
   | { ev: "conn.close"; conn: number; ip: string; code: number; framesIn: number; framesOut: number; bytesIn: number; bytesOut: number; ms: number }
   | { ev: "conn.refused"; ip: string; reason: string }
   | { ev: "limit"; conn: number; limit: string }
@@ -15,7 +23,52 @@ export type RelayLogEvent =
 
 export type RelayLogger = (event: RelayLogEvent & { ts: number }) => void;
 
-/** JSON lines to stderr (stdout carries only the `listening on` line). */
-export const jsonLinesLogger: RelayLogger = (event) => {
-  process.stderr.write(JSON.stringify(event) + "\n");
-};
+/** Lines are handed to the writer after this long, or once this many characters wait. */
+const BATCH_MS = 250;
+const BATCH_BYTES = 64 * 1024;
+
+/** Bytes of log lines waiting for stderr before new lines are dropped. */
+const MAX_BUFFERED_LOG_BYTES = 4 * 1024 * 1024;
+
+export interface AsyncLogger {
+  readonly log: RelayLogger;
+  /** Write out what is buffered (at shutdown). */
+  flush(): void;
+}
+
+/** JSON lines on stderr through pino, asynchronously (stdout carries only the `listening on` line). */
+export function stderrJsonLogger(): AsyncLogger {
+  const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
+  destination.on("error", () => {}); // a closed stderr must not take the relay down
+  let batch = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const handOver = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const lines = batch;
+    batch = "";
+    if (lines !== "") destination.write(lines);
+  };
+  const gather = {
+    write(line: string) {
+      batch += line;
+      if (batch.length >= BATCH_BYTES) handOver();
+      else if (timer === undefined) {
+        timer = setTimeout(handOver, BATCH_MS);
+        timer.unref();
+      }
+    },
+  };
+  const logger = pino({ base: null, timestamp: false }, gather);
+  return {
+    log: (event) => (event.ev === "store.error" ? logger.warn(event) : logger.info(event)),
+    flush: () => {
+      handOver();
+      try {
+        destination.flushSync();
+      } catch {
+        // stderr is gone or busy; the lines are lost, the relay is not.
+      }
+    },
+  };
+}

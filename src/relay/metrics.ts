@@ -10,8 +10,12 @@ export const LIMITS = [
   "nameplates_per_connection",
   "mailboxes_per_connection",
   "messages_per_second",
-  "claims_per_second",
-  "connections_per_ip",
+  "claims_per_address",
+  "failed_joins_per_address",
+  "mailboxes_per_address",
+  "held_bytes_per_address",
+  "held_bytes_total",
+  "connections_per_address",
   "connections_total",
   "idle_timeout",
   "error_budget",
@@ -31,6 +35,9 @@ export class RelayMetrics {
   blobsHeldTotal = 0;
   nameplatesClaimed = 0;
   nameplatesJoined = 0;
+  turnCredentials = 0;
+  /** Requests sent to the store's backend (Redis round trips; 0 for memory). */
+  storeRoundTrips = 0;
   readonly drops = new Map<DropReason, number>(DROP_REASONS.map((r) => [r, 0]));
   readonly limitHits = new Map<LimitName, number>(LIMITS.map((l) => [l, 0]));
 
@@ -42,7 +49,7 @@ export class RelayMetrics {
   }
 
   /** Prometheus exposition text. `heldBlobs`/`nameplates` come from the store (gauges). */
-  render(store: { heldBlobs: number; nameplates: number }): string {
+  render(store: { heldBlobs: number; nameplates: number; addresses?: number }): string {
     const lines: string[] = [];
     const g = (name: string, help: string, type: "gauge" | "counter", value: number) => {
       lines.push(`# HELP lethe_relay_${name} ${help}`, `# TYPE lethe_relay_${name} ${type}`, `lethe_relay_${name} ${value}`);
@@ -60,6 +67,9 @@ export class RelayMetrics {
     g("blobs_held_total", "Blobs stored for a recipient that was not connected.", "counter", this.blobsHeldTotal);
     g("nameplates_claimed_total", "Nameplates handed out.", "counter", this.nameplatesClaimed);
     g("nameplates_joined_total", "Nameplates joined by a second device.", "counter", this.nameplatesJoined);
+    g("turn_credentials_total", "TURN credentials minted.", "counter", this.turnCredentials);
+    g("store_round_trips_total", "Requests sent to the store's backend (Redis).", "counter", this.storeRoundTrips);
+    g("addresses", "Client addresses with a connection or budget in use on this instance.", "gauge", store.addresses ?? 0);
     lines.push("# HELP lethe_relay_drops_total Blobs dropped, by reason.", "# TYPE lethe_relay_drops_total counter");
     for (const [r, n] of this.drops) lines.push(`lethe_relay_drops_total{reason="${r}"} ${n}`);
     lines.push("# HELP lethe_relay_limit_hits_total Requests refused by a limit.", "# TYPE lethe_relay_limit_hits_total counter");

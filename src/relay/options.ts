@@ -1,6 +1,8 @@
 /**
  * Relay limits and timings with their safe defaults (docs/relay.md "Limits"). Every limit is
  * configurable; each one, when hit, answers with its own error code and is counted in /metrics.
+ * Per-connection limits bound one socket; per-address budgets (budgets.ts) are shared by every
+ * connection from one address (IPv6: one /64); relay-wide caps bound the instance.
  */
 export interface RelayLimits {
   /** Largest blob accepted in a `post`, in bytes (before base64url). */
@@ -14,13 +16,23 @@ export interface RelayLimits {
   /** Sustained frames per second per connection (token bucket); `burst` tokens at most. */
   readonly messagesPerSecond: number;
   readonly messagesBurst: number;
-  /** Sustained nameplate claims (host + join) per second per connection. */
+  /** Per address: sustained nameplate claims (host + join) per second, and the burst. */
   readonly claimsPerSecond: number;
   readonly claimsBurst: number;
-  /** Concurrent connections from one remote address. */
-  readonly maxConnectionsPerIp: number;
-  /** Concurrent connections in total on this instance. */
+  /** Per address: joins that found no nameplate (a sweep), per minute, and the burst. */
+  readonly failedJoinsPerMinute: number;
+  readonly failedJoinsBurst: number;
+  /** Per address: mailbox sides opened (host, join, open) per second, and the burst. */
+  readonly mailboxesPerSecond: number;
+  readonly mailboxesBurst: number;
+  /** Per address: bytes put on hold for absent recipients within one TTL (each blob + 256 B). */
+  readonly maxHeldBytesPerAddress: number;
+  /** Per address: concurrent connections. */
+  readonly maxConnectionsPerAddress: number;
+  /** Relay-wide: concurrent connections on this instance. */
   readonly maxConnections: number;
+  /** Relay-wide: bytes put on hold within one TTL on this instance. */
+  readonly maxHeldBytes: number;
   /** A connection that sends nothing for this long is closed. */
   readonly idleTimeoutMs: number;
   /** Bad or refused frames a connection may send before it is closed. */
@@ -32,8 +44,10 @@ export interface RelayTimings {
   readonly ttlSeconds: number;
   /** A claimed nameplate is released after this long even if nobody joined. */
   readonly nameplateLifetimeMs: number;
-  /** A released nameplate is not handed out again for this long. */
+  /** A nameplate a joiner took is not handed out again for at least this long. */
   readonly nameplateCooldownSeconds: number;
+  /** A nameplate released without a join (its host gave up) cools down at least this long. */
+  readonly releasedNameplateCooldownSeconds: number;
   /** Housekeeping period: idle checks, presence/nameplate refresh, nameplate lifetime. */
   readonly tickMs: number;
 }
@@ -45,10 +59,16 @@ export const defaultLimits: RelayLimits = {
   maxMailboxesPerConnection: 16,
   messagesPerSecond: 50,
   messagesBurst: 100,
-  claimsPerSecond: 1,
-  claimsBurst: 3,
-  maxConnectionsPerIp: 32,
+  claimsPerSecond: 16,
+  claimsBurst: 512,
+  failedJoinsPerMinute: 20,
+  failedJoinsBurst: 8,
+  mailboxesPerSecond: 16,
+  mailboxesBurst: 512,
+  maxHeldBytesPerAddress: 4 * 1024 * 1024,
+  maxConnectionsPerAddress: 1024,
   maxConnections: 10_000,
+  maxHeldBytes: 256 * 1024 * 1024,
   idleTimeoutMs: 90_000,
   errorBudget: 16,
 };
@@ -56,7 +76,8 @@ export const defaultLimits: RelayLimits = {
 export const defaultTimings: RelayTimings = {
   ttlSeconds: 60,
   nameplateLifetimeMs: 10 * 60_000,
-  nameplateCooldownSeconds: 60,
+  nameplateCooldownSeconds: 15,
+  releasedNameplateCooldownSeconds: 60,
   tickMs: 5_000,
 };
 

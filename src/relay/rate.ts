@@ -3,21 +3,72 @@
  */
 import type { RelayClock } from "./clock.js";
 
-export interface TokenBucket {
-  take(): boolean;
+/** A class rather than closures: one small object per bucket (there are several per address). */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly clock: RelayClock,
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+  private refill(): void {
+    const now = this.clock.now();
+    if (now === this.last) return;
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+  }
+  take(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+  /** Whether a token is there, without taking it. */
+  has(): boolean {
+    this.refill();
+    return this.tokens >= 1;
+  }
+  /** Whether the bucket has refilled completely (nothing to remember about its owner). */
+  full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
 }
 
-export function tokenBucket(clock: RelayClock, rate: number, burst: number): TokenBucket {
-  let tokens = burst;
-  let last = clock.now();
-  return {
-    take() {
-      const now = clock.now();
-      tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
-      last = now;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
+/**
+ * What was added in the last `windowMs`, in `slots` buckets (so an amount leaves the sum at
+ * most one bucket late). Used for held bytes: a held blob lives at most the TTL, so what an
+ * address put on hold within one TTL bounds what it holds at any moment.
+ */
+export class WindowSum {
+  private readonly amounts: Float64Array;
+  private readonly ids: Float64Array;
+  private readonly slotMs: number;
+
+  constructor(windowMs: number, private readonly slots = 12) {
+    this.slotMs = windowMs / slots;
+    this.amounts = new Float64Array(slots + 1);
+    this.ids = new Float64Array(slots + 1).fill(-Infinity);
+  }
+
+  add(now: number, amount: number): void {
+    const id = Math.floor(now / this.slotMs);
+    const i = id % this.amounts.length;
+    if (this.ids[i] !== id) {
+      this.ids[i] = id;
+      this.amounts[i] = 0;
+    }
+    this.amounts[i]! += amount;
+  }
+
+  total(now: number): number {
+    const oldest = Math.floor(now / this.slotMs) - this.slots;
+    let sum = 0;
+    for (let i = 0; i < this.amounts.length; i++) if (this.ids[i]! >= oldest) sum += this.amounts[i]!;
+    return sum;
+  }
 }

@@ -1,22 +1,27 @@
 /**
  * The relay server: an HTTP server for GET /healthz and GET /metrics, with a `ws` WebSocket
- * server on the same port for clients. It admits connections (per-IP and total limits), runs
- * one housekeeping tick on the injected clock, and shuts down gracefully: stop accepting,
- * send every client `bye`, release what they held, close.
+ * server on the same port for clients. It admits connections (per-address and relay-wide
+ * caps; the address read from trusted proxies only), routes store events to its subscribers,
+ * runs one housekeeping tick on the injected clock (idle timeouts, one batched refresh of
+ * presence and nameplates), and shuts down gracefully: stop accepting, send every client
+ * `bye`, release what they held, close.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
+import { addressGroup, clientAddress, trustedProxies } from "./address.js";
+import { Budgets } from "./budgets.js";
 import { systemClock, type RelayClock } from "./clock.js";
 import { RelayConnection } from "./connection.js";
-import type { RelayContext } from "./context.js";
-import { jsonLinesLogger, type RelayLogEvent, type RelayLogger } from "./log.js";
+import type { RelayContext, SubscriberSink } from "./context.js";
+import { stderrJsonLogger, type RelayLogEvent, type RelayLogger } from "./log.js";
 import { RelayMetrics } from "./metrics.js";
 import { defaultLimits, defaultTimings, maxFrameBytes, type RelayLimits, type RelayTimings } from "./options.js";
 import { memoryStore } from "./store/memory.js";
 import { redisStore } from "./store/redis.js";
-import type { RelayStore } from "./store/types.js";
+import type { RelayStore, Subscriber } from "./store/types.js";
+import { turnMinter, type TurnOptions } from "./turn.js";
 
 export interface RelayServerOptions {
   /** Default 127.0.0.1. */
@@ -33,10 +38,15 @@ export interface RelayServerOptions {
   readonly timings?: Partial<RelayTimings>;
   /** Injectable time for TTLs, cool-downs, idle timeouts and rate limits. */
   readonly clock?: RelayClock;
-  /** Structured log sink; `false` turns logs off. Default: JSON lines on stderr. */
+  /** Structured log sink; `false` turns logs off. Default: JSON lines on stderr, asynchronously. */
   readonly log?: RelayLogger | false;
-  /** Take the client address from the last X-Forwarded-For hop (only behind your own proxy). */
-  readonly trustProxy?: boolean;
+  /**
+   * Proxies (addresses or CIDR blocks) whose `Forwarded` / `X-Forwarded-For` headers name the
+   * client. From any other peer the headers are ignored. Default: none.
+   */
+  readonly trustProxy?: readonly string[];
+  /** A TURN server whose short-lived credentials the relay mints for its clients. */
+  readonly turn?: TurnOptions;
 }
 
 export interface RelayAddress {
@@ -55,28 +65,49 @@ export interface RelayServer {
   connectionCount(): number;
 }
 
+/** How long start() waits for the store to route events before listening anyway. */
+const ATTACH_WAIT_MS = 3000;
+
+/** 128-bit mailbox ids, cut from a pool of random bytes refilled 256 ids at a time. */
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+function newMailboxId(): string {
+  if (idOffset >= idPool.length) {
+    idPool = randomBytes(16 * 256);
+    idOffset = 0;
+  }
+  const id = idPool.toString("hex", idOffset, idOffset + 16);
+  idPool.fill(0, idOffset, idOffset + 16);
+  idOffset += 16;
+  return id;
+}
+
 export function createRelayServer(options: RelayServerOptions = {}): RelayServer {
   const limits: RelayLimits = { ...defaultLimits, ...options.limits };
   const timings: RelayTimings = { ...defaultTimings, ...options.timings };
   const clock = options.clock ?? systemClock;
   const metrics = new RelayMetrics();
-  const logger = options.log === false ? undefined : (options.log ?? jsonLinesLogger);
+  const trusted = options.trustProxy && options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : undefined;
+  const turn = options.turn ? turnMinter(options.turn, clock) : undefined;
+  const ownLogger = options.log === undefined ? stderrJsonLogger() : undefined;
+  const logger = options.log === false ? undefined : (options.log ?? ownLogger!.log);
   const storeOptions = {
     ttlSeconds: timings.ttlSeconds,
     nameplateCooldownSeconds: timings.nameplateCooldownSeconds,
-    onExpired: (n: number) => metrics.drop("expired", n),
+    releasedNameplateCooldownSeconds: timings.releasedNameplateCooldownSeconds,
   };
   const ownsStore = options.store === undefined;
   const store: RelayStore =
     options.store ??
     (options.redis !== undefined
-      ? redisStore({ ...storeOptions, url: options.redis, prefix: options.redisPrefix ?? "lethe:" })
-      : memoryStore({ ...storeOptions, clock }));
+      ? redisStore({ ...storeOptions, url: options.redis, prefix: options.redisPrefix ?? "lethe:", onRoundTrip: () => metrics.storeRoundTrips++ })
+      : memoryStore({ ...storeOptions, clock, onExpired: (n: number) => metrics.drop("expired", n) }));
+  const budgets = new Budgets(limits, clock, timings.ttlSeconds);
+  const subscribers = new Map<string, SubscriberSink>();
 
   // Presence and nameplates are refreshed every TTL/3, so the tick must be at least that often.
   const tickEveryMs = Math.min(timings.tickMs, (timings.ttlSeconds * 1000) / 3);
   const conns = new Set<RelayConnection>();
-  const perIp = new Map<string, number>();
   let nextId = 1;
   let http: Server | undefined;
   let wss: WebSocketServer | undefined;
@@ -93,24 +124,15 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     timings,
     maxFrameBytes: maxFrameBytes(limits),
     store,
+    budgets,
     metrics,
     clock,
     instanceId: randomBytes(8).toString("hex"),
-    newMailboxId: () => randomBytes(16).toString("hex"),
+    subscribers,
+    turn,
+    newMailboxId,
     log: (e) => log(e),
-    replaceLocal(mb, side, by) {
-      for (const c of conns) if (c !== by && c.hasSide(mb, side)) c.replaced(mb, side);
-    },
   };
-
-  function clientIp(req: IncomingMessage): string {
-    if (options.trustProxy) {
-      const fwd = req.headers["x-forwarded-for"];
-      const last = (Array.isArray(fwd) ? fwd.join(",") : (fwd ?? "")).split(",").pop()?.trim();
-      if (last) return last;
-    }
-    return req.socket.remoteAddress ?? "unknown";
-  }
 
   function onHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0];
@@ -123,7 +145,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       store.stats().then(
         (s) => {
           res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-          res.end(metrics.render(s));
+          res.end(metrics.render({ ...s, addresses: budgets.size() }));
         },
         () => {
           res.writeHead(503, { "content-type": "text/plain" });
@@ -137,24 +159,21 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
   }
 
   function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const ip = clientIp(req);
+    const ip = clientAddress(req.socket.remoteAddress ?? "unknown", req.headers, trusted);
     ws.on("error", () => {}); // protocol errors (e.g. oversized message) end in 'close' below
-    const refuse = (reason: "too_many_connections" | "shutdown", limit?: "connections_per_ip" | "connections_total") => {
+    const refuse = (reason: "too_many_connections" | "shutdown", limit?: "connections_per_address" | "connections_total") => {
       if (limit) metrics.limit(limit);
       log({ ev: "conn.refused", ip, reason });
       ws.send(JSON.stringify({ t: "bye", reason }));
       ws.close(1013, reason);
     };
     if (shuttingDown) return refuse("shutdown");
-    if (conns.size >= limits.maxConnections) return refuse("too_many_connections", "connections_total");
-    const n = perIp.get(ip) ?? 0;
-    if (n >= limits.maxConnectionsPerIp) return refuse("too_many_connections", "connections_per_ip");
-    perIp.set(ip, n + 1);
-    const conn = new RelayConnection(ctx, ws, nextId++, ip);
+    const budget = budgets.admit(addressGroup(ip));
+    if (typeof budget === "string") return refuse("too_many_connections", budget);
+    const conn = new RelayConnection(ctx, ws, nextId++, ip, budget);
     conns.add(conn);
     metrics.connections++;
     metrics.connectionsTotal++;
-    log({ ev: "conn.open", conn: conn.id, ip });
     ws.on("message", (data, isBinary) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       conn.receive(buf, isBinary);
@@ -162,9 +181,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     ws.on("close", (code) => {
       conns.delete(conn);
       metrics.connections--;
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) perIp.delete(ip);
-      else perIp.set(ip, left);
+      budgets.leave(budget);
       log({
         ev: "conn.close",
         conn: conn.id,
@@ -183,10 +200,19 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
   function scheduleTick(): void {
     tickTimer = clock.setTimeout(() => {
       const now = clock.now();
-      const all = [...conns];
-      void Promise.allSettled(all.map((c) => c.tick(now))).then(() => {
-        if (!shuttingDown) scheduleTick();
-      });
+      const due: Subscriber[] = [];
+      for (const c of [...conns]) c.tick(now, due);
+      budgets.sweep();
+      const refreshed = due.length > 0 ? store.refresh(due) : Promise.resolve();
+      void refreshed.then(
+        () => {
+          if (!shuttingDown) scheduleTick();
+        },
+        () => {
+          log({ ev: "store.error", conn: 0, op: "refresh", error: "refresh failed" });
+          if (!shuttingDown) scheduleTick();
+        },
+      );
     }, tickEveryMs);
   }
 
@@ -197,6 +223,14 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     wss = new WebSocketServer({ server: http, maxPayload: 2 * ctx.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true });
     wss.on("connection", onConnection);
     wss.on("error", () => {});
+    // Events for this instance's subscribers. With Redis down at start the relay still listens
+    // (requests answer `internal`); the subscription goes live when Redis is back.
+    const attached = store.attach(ctx.instanceId, (token, event) => subscribers.get(token)?.onEvent(event));
+    attached.catch(() => log({ ev: "store.error", conn: 0, op: "attach", error: "attach failed" }));
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    // Its failure is logged on the line above; here it only ends the wait.
+    await Promise.race([attached.catch(() => {}), new Promise<void>((resolve) => (waited = setTimeout(resolve, ATTACH_WAIT_MS)))]);
+    clearTimeout(waited);
     const host = options.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
       http!.once("error", reject);
@@ -232,6 +266,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     http?.closeAllConnections();
     await closedHttp;
     if (ownsStore) await store.close();
+    ownLogger?.flush();
   }
 
   return {

@@ -5,7 +5,8 @@
  * and bounds. Nothing from a peer reaches the CRDT or the crypto before both steps pass.
  *
  *   pairing envelope (unsealed, nameplate mailbox):  u8 version=1 | varUint kind (1 pake, 2 confirm) | varUint8Array bytes
- *   signal envelope (sealed with sealSignal):         u8 version=1 | varUint kind (1 transport) | varUint8Array bytes
+ *   signal envelope (sealed with sealSignal):         u8 version=1 | varUint kind (1 transport, 2 bye) | varUint8Array bytes
+ *                                                     (a bye carries a BYE body: the end told through the mailbox)
  *   SYNC / AWARENESS body:                            varUint nParts | part*
  *       part = varUint 0 | varUint8Array message                          (a whole y-protocols message)
  *            | varUint 2 | varUint8Array message                          (a sync step 1 that asks for a round back)
@@ -55,23 +56,25 @@ export function decodePairingEnvelope(bytes: Uint8Array): PairingEnvelope {
 
 // ---- signal envelope (inside sealSignal) --------------------------------------------------
 
-const SignalEnvelope = Schema.Struct({
-  kind: Schema.Literal("transport"),
-  bytes: Schema.Uint8Array.check(Schema.isMaxLength(60 * 1024)),
-});
+const SignalEnvelope = Schema.Union([
+  Schema.Struct({ kind: Schema.Literal("transport"), bytes: Schema.Uint8Array.check(Schema.isMaxLength(60 * 1024)) }),
+  // The end of the session, told through the mailbox when no channel is open (a BYE body).
+  Schema.Struct({ kind: Schema.Literal("bye"), bytes: Schema.Uint8Array.check(Schema.isMaxLength(64)) }),
+]);
 export type SignalEnvelope = typeof SignalEnvelope.Type;
 const decodeSignal = Schema.decodeUnknownResult(SignalEnvelope);
+const SIGNAL_KINDS = { transport: 1, bye: 2 } as const;
 
 export function encodeSignalEnvelope(m: SignalEnvelope): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeUint8(e, ENVELOPE_VERSION);
-  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint(e, SIGNAL_KINDS[m.kind]);
   encoding.writeVarUint8Array(e, m.bytes);
   return encoding.toUint8Array(e);
 }
 
 export function decodeSignalEnvelope(bytes: Uint8Array): SignalEnvelope {
-  const raw = readEnvelope(bytes, (k) => (k === 1 ? "transport" : undefined), SignalDecodeError);
+  const raw = readEnvelope(bytes, (k) => (k === 1 ? "transport" : k === 2 ? "bye" : undefined), SignalDecodeError);
   const r = decodeSignal(raw);
   if (Result.isFailure(r)) throw new SignalDecodeError(`signal rejected: ${r.failure.message}`);
   return r.success;
@@ -216,8 +219,14 @@ export function decodeBody(bytes: Uint8Array): readonly BodyPart[] {
 
 // ---- BYE, PING/PONG, ROTATE ----------------------------------------------------------------
 
-const END_REASONS = ["user", "inactivity", "expired", "wrongCode", "pairingTimeout", "peerGone", "peerEnded", "error"] as const;
-const ByeBody = Schema.Literals(END_REASONS);
+// Every EndReason, once: the Record type makes a reason added to EndReason a compile error here
+// until it is listed (a reason missing from this list made the peer's BYE undecodable, so the
+// peer ended with `error` instead of `peerEnded`).
+const END_REASONS: Record<EndReason, true> = {
+  user: true, inactivity: true, expired: true, wrongCode: true, pairingTimeout: true,
+  peerGone: true, peerEnded: true, verificationRejected: true, error: true,
+};
+const ByeBody = Schema.Literals(Object.keys(END_REASONS) as EndReason[]);
 const decodeBye = Schema.decodeUnknownResult(ByeBody);
 
 export function encodeBye(reason: EndReason): Uint8Array {

@@ -34,3 +34,27 @@ export class SessionEndedError extends LetheError {
     super(`the session ended (${reason}) before it connected`);
   }
 }
+/** A pairing message arrived out of protocol order (a tag before any SPAKE2 message, a second one). */
+export class PairingOrderError extends BodyDecodeError {
+  override readonly name = "PairingOrderError";
+}
+/** A re-delivered copy of the peer's SPAKE2 message (counted, harmless). */
+export class PairingDuplicateError extends BodyDecodeError {
+  override readonly name = "PairingDuplicateError";
+}
+/** A fragment of a large message went missing; the partial message is dropped and a sync round repairs it. */
+export class FragmentGapError extends LetheError {
+  override readonly name = "FragmentGapError";
+}
+/** Document data arrived while strict verification still holds sync (dropped). */
+export class VerificationPendingError extends LetheError {
+  override readonly name = "VerificationPendingError";
+}
+/** A connect attempt took longer than timings.connectTimeoutMs. */
+export class ConnectTimeoutError extends LetheError {
+  override readonly name = "ConnectTimeoutError";
+}
+/** The document was written to after the session ended (nothing is synced or kept any more). */
+export class DocumentEndedError extends LetheError {
+  override readonly name = "DocumentEndedError";
+}

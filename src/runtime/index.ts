@@ -4,16 +4,25 @@
  */
 export { createSyncEngine, DEFAULT_ENGINE_TIMINGS } from "./engine.js";
 export type {
-  ActorView, EngineClock, EngineDebug, EngineEvent, EngineState, EngineStatus, EngineTimings, SyncEngine, SyncEngineOptions,
+  ActorView, AdapterOption, EngineEvent, EngineState, EngineStatus, EngineTimings, SyncEngine, SyncEngineOptions, Verification,
 } from "./types.js";
-export { BodyDecodeError, EngineStateError, FrameBodyError, PairingMessageError, SessionEndedError, SignalDecodeError, WrongCodeError } from "./errors.js";
+export {
+  BodyDecodeError, ConnectTimeoutError, DocumentEndedError, EngineStateError, FragmentGapError, FrameBodyError, PairingDuplicateError,
+  PairingMessageError, PairingOrderError, SessionEndedError, SignalDecodeError, VerificationPendingError, WrongCodeError,
+} from "./errors.js";
 export { createMemoryNetwork } from "../testing/network/index.js";
 export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "../testing/network/index.js";
 export { createYjsCrdt } from "../adapters/crdt/yjs.js";
 export type { Crdt, CrdtChange, CrdtMessage, Presence } from "../adapters/crdt/types.js";
-export type { Transport, Channel, SignalPipe, ChannelState, ChannelCloseReason, ConnectOptions } from "../adapters/transport/types.js";
+export type {
+  Transport, Channel, SignalPipe, ChannelState, ChannelCloseReason, ConnectOptions, CandidateType, PathHealth, SelectedPath,
+} from "../adapters/transport/types.js";
+export { pathRoute, type PathRoute } from "../adapters/transport/path.js";
+export { NoPathError } from "../adapters/transport/types.js";
 export type { Signaling, SignalingSession } from "../adapters/signaling/types.js";
 export type { Discovery, ServiceRecord, Advertisement } from "../adapters/discovery/types.js";
+export type { Components } from "../adapters/components.js";
 export type { EndReason, Role, Timings } from "../machines/protocol.js";
 export { DEFAULT_TIMINGS } from "../machines/protocol.js";
+export { systemClock, type Clock } from "../clock.js";
 export { LetheError } from "../errors.js";

@@ -6,22 +6,20 @@
  * - Retries resend the *same* ROTATE body while our rotation is pending, and a repeated ROTATE
  *   from the peer (it never got our ACK: the link died under it) is answered with the very same
  *   sealed ACK frame, which the peer can still open (or the ACK is sealed now if it never went out).
- * - EXPIRE_EPOCH{e} wipes e's receive key only once the peer has sent under a newer epoch; until
+ * - expireEpoch{e} wipes e's receive key only once the peer has sent under a newer epoch; until
  *   then the wipe waits, because the peer may still be sealing its ROTATE retries under e.
  */
 import { FrameType, type SecureChannel } from "../adapters/crypto/index.js";
-import type { SessionEvent } from "../machines/protocol.js";
+import { LetheError } from "../errors.js";
 import { checkRotateBody } from "./codec.js";
-import type { Link } from "./link.js";
+import { count, type SessionScope } from "./scope.js";
 
-export interface RotationHooks {
-  link(): Link | undefined;
-  toSession(e: SessionEvent): void;
-  /** A new epoch is in use (ours acked, or the peer's answered). */
-  rotated(epoch: number): void;
-  rejected(name: string): void;
-  count(name: string): void;
+/** sendRotate asked for an epoch that is not the next one (the machine and crypto disagree). */
+export class RotationEpochMismatchError extends LetheError {
+  override readonly name = "RotationEpochMismatch";
 }
+
+type RotationScope = Pick<SessionScope, "clock" | "control$" | "toSession" | "announce" | "report" | "counters">;
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -39,9 +37,20 @@ export class Rotation {
   /** Epochs whose receive key waits for the peer to switch before it is wiped. */
   private readonly deferred = new Set<number>();
 
-  constructor(private readonly sc: SecureChannel, private readonly hooks: RotationHooks) {}
+  /** When the current epoch began, on the engine clock (for state$'s countdown). */
+  epochStartedAt: number;
 
-  /** SEND_ROTATE{epoch}. */
+  constructor(private readonly sc: SecureChannel, private readonly scope: RotationScope) {
+    this.epochStartedAt = scope.clock.now();
+  }
+
+  /** A new epoch is in use (ours acked, or the peer's answered). */
+  private rotated(epoch: number): void {
+    this.epochStartedAt = this.scope.clock.now();
+    this.scope.announce({ type: "rotated", epoch });
+  }
+
+  /** sendRotate{epoch}: start the rotation, or resend the same ROTATE while it is pending. */
   send(epoch: number): void {
     if (this.sc.wiped) return;
     let body: Uint8Array;
@@ -50,10 +59,10 @@ export class Rotation {
       body = this.sc.startRotation();
       this.ours = { epoch, body };
     } else {
-      this.hooks.rejected("RotationEpochMismatch");
+      this.scope.report(new RotationEpochMismatchError(`rotation to ${epoch} asked at epoch ${this.sc.epoch}`), "rotation");
       return;
     }
-    this.hooks.link()?.control(FrameType.ROTATE, body);
+    this.scope.control$.next({ type: FrameType.ROTATE, body });
   }
 
   /** A ROTATE from the peer: the ACK body to send, or a sealed ACK to repeat, or nothing. */
@@ -62,8 +71,12 @@ export class Rotation {
     const last = this.lastAck;
     if (last && last.epoch === epoch && bytesEqual(last.rotate, body)) {
       if (last.frame !== undefined) return { ack: null, repeatAck: last.frame, epoch };
-      this.hooks.link()?.control(FrameType.ROTATE_ACK, last.ackBody, (f) => {
-        last.frame = f;
+      this.scope.control$.next({
+        type: FrameType.ROTATE_ACK,
+        body: last.ackBody,
+        onSealed: (f) => {
+          last.frame = f;
+        },
       });
       return { ack: null, repeatAck: null, epoch };
     }
@@ -71,7 +84,7 @@ export class Rotation {
     if (ack === null) return { ack: null, repeatAck: null, epoch }; // collision: ours wins
     if (this.ours && this.ours.epoch === epoch) this.ours = undefined; // collision: theirs wins
     this.lastAck = { rotate: body.slice(), ackBody: ack, frame: undefined, epoch };
-    this.hooks.rotated(epoch);
+    this.rotated(epoch);
     return { ack, repeatAck: null, epoch };
   }
 
@@ -84,17 +97,17 @@ export class Rotation {
   onRotateAck(body: Uint8Array): void {
     const epoch = this.sc.handleRotateAck(body);
     this.ours = undefined;
-    this.hooks.rotated(epoch);
-    this.hooks.toSession({ type: "ROTATE_ACKED", epoch });
+    this.rotated(epoch);
+    this.scope.toSession({ type: "ROTATE_ACKED", epoch });
   }
 
-  /** EXPIRE_EPOCH{epoch}: now if the peer has moved on, else when it does. */
+  /** expireEpoch{epoch}: now if the peer has moved on, else when it does. */
   expire(epoch: number): void {
     if (this.sc.wiped || epoch >= this.sc.epoch) return;
     if (epoch < this.peerEpoch) this.sc.expireEpoch(epoch);
     else {
       this.deferred.add(epoch);
-      this.hooks.count("rotation.expiryDeferred");
+      count(this.scope, "rotation.expiryDeferred");
     }
   }
 

@@ -1,50 +1,67 @@
 /**
- * `lethe-sync/testing`: what people who test with Lethe need.
+ * `lethe-sync/testing`: what people who test with Lethe need, in plain Node (no test runner):
  *
  * - The memory network with its fault controls (`createMemoryNetwork`, `LinkFaults`).
- * - Helpers to drive engines under a simulated clock: `createEnginePair` (two engines on one
- *   memory network and one SimulatedClock), `advance` (move the clock in steps, letting the
- *   network deliver between steps), `pendingTimers` (what the clock still has scheduled).
- * - The adapter compliance suites (`transportCompliance`, `signalingCompliance`,
- *   `discoveryCompliance`, `crdtCompliance`), as js-libp2p's interface-compliance-tests: a
- *   third-party adapter proves itself by running the suite from its own vitest file. They import
- *   `vitest`, which the test runner provides.
+ * - `TestClock`: simulated time with a public `advance` / `pending` / `runNext`.
+ * - `createEnginePair` (two engines on one memory network and one TestClock) and `advance` (move
+ *   the clock in steps, letting the network deliver between steps).
+ * - `probeEngine(engine)`: the engine's live key buffers (to see them zeroed), a hook told of
+ *   them before every event and effect, and what is still running. Never in production code.
+ *
+ * The adapter compliance suites need vitest and live behind `lethe-sync/testing/compliance`.
  */
-import { SimulatedClock } from "xstate";
-import { createMemoryNetwork, type LinkFaults, type MemoryNetwork, type MemoryTransportLimits } from "./network/index.js";
 import type { Aead } from "../adapters/crypto/index.js";
-import { createSyncEngine } from "../runtime/engine.js";
 import { createYjsCrdt } from "../adapters/crdt/yjs.js";
+import { createSyncEngine } from "../runtime/engine.js";
+import { internalsOf } from "../runtime/introspection.js";
+import type { SyncEngine, SyncEngineOptions } from "../runtime/types.js";
+import type { Timings } from "../machines/protocol.js";
+import { createMemoryNetwork, type LinkFaults, type MemoryNetwork, type MemoryTransportLimits } from "./network/index.js";
 import { createPrng } from "./network/prng.js";
-import type { EngineTimings, SyncEngine, SyncEngineOptions } from "../runtime/types.js";
+import { TestClock } from "./test-clock.js";
 
-export { SimulatedClock } from "xstate";
-export { createMemoryNetwork, createPrng } from "./network/index.js";
-export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats, Prng } from "./network/index.js";
-export { transportCompliance, createPipePair, connectPair } from "./compliance/transport.js";
-export type { TransportPair, TransportSuiteSetup } from "./compliance/transport.js";
-export { signalingCompliance } from "./compliance/signaling.js";
-export type { SignalingTrio, SignalingSuiteSetup } from "./compliance/signaling.js";
-export { discoveryCompliance } from "./compliance/discovery.js";
-export type { DiscoveryPair, DiscoverySuiteSetup } from "./compliance/discovery.js";
-export { crdtCompliance } from "./compliance/crdt.js";
-export type { CrdtFactory, CrdtSuiteSetup } from "./compliance/crdt.js";
+export { TestClock } from "./test-clock.js";
+export { createMemoryNetwork } from "./network/index.js";
+export { createPrng, type Prng } from "./network/prng.js";
+export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "./network/index.js";
 
-/** Timers the simulated clock still holds (xstate keeps them in a private map). */
-export function pendingTimers(clock: SimulatedClock): number {
-  return (clock as unknown as { timeouts: Map<unknown, unknown> }).timeouts.size;
+/** What a test may see of an engine's insides (public data and key buffers; never in production). */
+export interface EngineProbe {
+  /** The key store's live secret buffers. */
+  secretBuffers(): readonly Uint8Array[];
+  /** Called with the live key buffers now and before every event and effect. Returns unsubscribe. */
+  watchSecrets(fn: (buffers: readonly Uint8Array[]) => void): () => void;
+  readonly keyStoreWiped: boolean;
+  readonly docDestroyed: boolean;
+  /** Actors, channels, links and mailboxes still alive (empty once the session has ended). */
+  liveResources(): string[];
+}
+
+export function probeEngine(engine: SyncEngine): EngineProbe {
+  const i = internalsOf(engine);
+  return {
+    secretBuffers: () => i.keyStore.secretBuffers(),
+    watchSecrets: (fn) => i.watchSecrets(fn),
+    get keyStoreWiped() {
+      return i.keyStore.wiped;
+    },
+    get docDestroyed() {
+      return i.crdt.destroyed;
+    },
+    liveResources: () => i.liveResources(),
+  };
 }
 
 /**
- * Move `clock` forward by `ms` in steps of at most `stepMs`, letting the network deliver and
- * the engines react after each step (as real time would: nothing jumps over a reply).
+ * Move `clock` forward by `ms` in steps of at most `stepMs`, letting the network deliver and the
+ * engines react after each step (as real time would: nothing jumps over a reply).
  */
-export async function advance(clock: SimulatedClock, network: MemoryNetwork, ms: number, stepMs = 5_000): Promise<void> {
+export async function advance(clock: TestClock, network: MemoryNetwork, ms: number, stepMs = 5_000): Promise<void> {
   let left = ms;
   await network.idle();
   while (left > 0) {
     const step = Math.min(stepMs, left);
-    clock.increment(step);
+    clock.advance(step);
     left -= step;
     await network.idle();
   }
@@ -53,7 +70,7 @@ export async function advance(clock: SimulatedClock, network: MemoryNetwork, ms:
 export interface EnginePairOptions {
   /** Seeds the network's faults and every engine's randomness (keys too: tests only). */
   readonly seed: number | string;
-  readonly timings?: Partial<EngineTimings>;
+  readonly timings?: Partial<Timings>;
   readonly aead?: Aead;
   readonly names?: readonly [string, string];
   /** Extra options for each engine (clock and adapters are set by the helper). */
@@ -64,7 +81,7 @@ export interface EnginePairOptions {
 }
 
 export interface EnginePair {
-  readonly clock: SimulatedClock;
+  readonly clock: TestClock;
   readonly network: MemoryNetwork;
   /** The hosting device. */
   readonly a: SyncEngine;
@@ -79,7 +96,7 @@ export interface EnginePair {
 }
 
 export function createEnginePair(o: EnginePairOptions): EnginePair {
-  const clock = new SimulatedClock();
+  const clock = new TestClock();
   const network = createMemoryNetwork({ seed: o.seed, clock, ...(o.limits ? { limits: o.limits } : {}) });
   const names = o.names ?? (["laptop", "phone"] as const);
   // Everything random comes from the seed (keys, code, Yjs client ids), so a failing run replays.

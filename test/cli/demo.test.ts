@@ -14,6 +14,10 @@ for (const [label, argv, expectLabel] of [
     expect(text).toContain(expectLabel);
     expect(text).toMatch(/ok {2}all \d+ key buffers are zero/);
     expect(text).toContain("ended by inactivity on both devices");
+    expect(text).toMatch(/ok {2}both devices show the same four verification words/);
+    const words = /laptop: ([a-z]+(?: [a-z]+){3})\n {2}phone: {2}([a-z]+(?: [a-z]+){3})/.exec(text);
+    expect(words?.[1]).toBe(words?.[2]);
+    expect(text).toMatch(/\[phone\] verification: [a-z]+( [a-z]+){3}/);
     expect(text).not.toContain("FAIL");
   });
 }

@@ -17,15 +17,40 @@ const capture = () => {
 describe("lethe device: arguments and edits", () => {
   it("parses host/join and the options", () => {
     expect(parseDeviceArgs(["--host", "--interface", "10.0.0.1", "--peer-gone-ms", "2000", "--stay"])).toEqual({
-      role: "host", iface: "10.0.0.1", peerGoneMs: 2000, stay: true,
+      role: "host", iface: "10.0.0.1", peerGoneMs: 2000, stay: true, verify: false, iceServers: [],
     });
     expect(parseDeviceArgs(["--join", "7-aardvark-adroitness", "--relay", "ws://127.0.0.1:8787"])).toMatchObject({
       role: "join", code: "7-aardvark-adroitness", relay: "ws://127.0.0.1:8787",
     });
     // --join alone: the code comes from the terminal or stdin (test/cli/device-join.test.ts)
-    expect(parseDeviceArgs(["--join", "--relay", "ws://127.0.0.1:8787"])).toEqual({ role: "join", relay: "ws://127.0.0.1:8787", stay: false });
+    expect(parseDeviceArgs(["--join", "--relay", "ws://127.0.0.1:8787"])).toEqual({ role: "join", relay: "ws://127.0.0.1:8787", stay: false, verify: false, iceServers: [] });
+    expect(parseDeviceArgs(["--host", "--verify"])).toEqual({ role: "host", stay: false, verify: true, iceServers: [] });
     for (const bad of [[], ["--host", "--join", "1-a-b"], ["--join", "--host"], ["--host", "--interface", "eth0"], ["--host", "--relay", "http://x"], ["--host", "--peer-gone-ms", "5"], ["--host", "--what"]]) {
       expect(() => parseDeviceArgs(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: "DeviceUsageError" }));
+    }
+  });
+
+  it("parses --ice servers; TURN needs both credentials, and a bad one never echoes the credential", () => {
+    expect(parseDeviceArgs(["--host", "--ice", "stun:203.0.113.2:3478", "--ice", "turn:203.0.113.2:3478?transport=udp", "--ice-username", "u", "--ice-credential", "s3cret"]).iceServers).toEqual([
+      { urls: "stun:203.0.113.2:3478" },
+      { urls: "turn:203.0.113.2:3478?transport=udp", username: "u", credential: "s3cret" },
+    ]);
+    const bad = [
+      ["--host", "--ice", "turn:203.0.113.2"],
+      ["--host", "--ice", "turn:203.0.113.2", "--ice-username", "u"],
+      ["--host", "--ice", "stun:203.0.113.2", "--ice-credential", "s3cret"],
+      ["--host", "--ice", "http://203.0.113.2", "--ice-credential", "s3cret", "--ice-username", "u"],
+      ["--host", "--ice", "turn:203.0.113.2 --x", "--ice-credential", "s3cret", "--ice-username", "u"],
+    ];
+    for (const argv of bad) {
+      let error: Error | undefined;
+      try {
+        parseDeviceArgs(argv);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.name, JSON.stringify(argv)).toBe("DeviceUsageError");
+      expect(error?.message).not.toContain("s3cret");
     }
   });
 

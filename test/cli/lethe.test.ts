@@ -1,5 +1,5 @@
 /**
- * The `lethe` command's one convention (src/cli/exit-codes.ts, docs/cli.md), checked on the real
+ * The `lethe` command's one convention (src/cli/exit-codes.ts, docs/api.md "Command line"), checked on the real
  * binary: every subcommand answers --help with exit 0, `--version` prints the package version,
  * bad input exits 2 whatever the subcommand, a port that cannot be taken exits 4.
  */

@@ -21,4 +21,8 @@ it("README.md: the host-app example runs and does what it says", { timeout: 60_0
   }
   expect(logs).toContain('phone sees {"theme":"dark"}');
   expect(logs).toContain("phone ended: peerEnded");
+  // the verification words: four, and the same on both devices
+  const words = logs.map((l) => /^words: ([a-z]+(?: [a-z]+){3}) \/ ([a-z]+(?: [a-z]+){3})$/.exec(l)).find((m) => m !== null);
+  expect(words?.[1]).toBeDefined();
+  expect(words?.[2]).toBe(words?.[1]);
 });

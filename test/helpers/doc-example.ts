@@ -4,6 +4,7 @@
  * at the source files and other packages at this checkout's node_modules, writes it to a temp
  * dir, imports it, and returns what it printed with console.log.
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 /** Package specifiers the docs use, and the source file each stands for. */
 const ENTRIES: Record<string, string> = {
   "lethe-sync": "src/runtime/index.ts",
+  "lethe-sync/testing": "src/testing/index.ts",
   "lethe-sync/adapters/werift": "src/adapters/transport/werift/index.ts",
   "lethe-sync/adapters/relay": "src/adapters/signaling/relay/index.ts",
   "lethe-sync/bind": "src/bind/index.ts",
@@ -33,15 +35,37 @@ export function docExample(docFile: string, heading: string): string {
   return block;
 }
 
-/** Import the example with its imports pointed at the source; resolves with its console.log lines. */
-export async function runDocExample(block: string): Promise<string[]> {
-  const source = block.replace(/from "([^".][^"]*)"/g, (_, spec: string) => {
+/** The example with its `lethe-sync…` imports pointed at the source files, other packages at node_modules. */
+export function pointAtSource(block: string): string {
+  return block.replace(/from "([^".][^"]*)"/g, (_, spec: string) => {
     if (spec.startsWith("node:")) return `from "${spec}"`;
     if (!spec.startsWith("lethe-sync")) return `from ${JSON.stringify(pathToFileURL(requireHere.resolve(spec)).href)}`;
     const target = ENTRIES[spec];
     if (target === undefined) throw new Error(`the example imports ${spec}, which has no source mapping`);
     return `from ${JSON.stringify(pathToFileURL(join(root, target)).href)}`;
   });
+}
+
+/**
+ * Runs the example in a plain Node process (tsx for TypeScript, no test runner loaded) and
+ * resolves with what it printed; rejects with its stderr if it fails.
+ */
+export function runDocExampleInNode(block: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "lethe-doc-"));
+  const file = join(dir, "example.mts");
+  writeFileSync(file, pointAtSource(block) + "\nexport {};\n");
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", file], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (err) reject(new Error(`the example failed in plain Node: ${stderr || err.message}`));
+      else resolve(stdout.split("\n").filter((l) => l.length > 0));
+    });
+  });
+}
+
+/** Import the example with its imports pointed at the source; resolves with its console.log lines. */
+export async function runDocExample(block: string): Promise<string[]> {
+  const source = pointAtSource(block);
   const dir = mkdtempSync(join(tmpdir(), "lethe-doc-"));
   const file = join(dir, "example.ts");
   writeFileSync(file, source + "\nexport {};\n");

@@ -14,7 +14,7 @@
  * `node --import tsx FILE` under `ip netns exec` and resolves with its exit code, stdout and
  * stderr (also `ns.spawnTs` for a long-running child whose stdout lines you await). A vitest
  * test therefore writes the in-namespace side as a small TypeScript script and asserts on what
- * it prints. `destroy()` kills children still running and deletes the namespace(s); anything
+ * it prints (`ns.spawn(argv)` starts any other long-running command, e.g. a server). `destroy()` kills children still running and deletes the namespace(s); anything
  * left over is deleted at process exit too. Names are `lethe-<pid>-<n>`, so parallel test
  * files never collide.
  */
@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Kill the child (SIGKILL) after this long; default 20 s. */
   readonly timeoutMs?: number;
+  /** "pipe": the test writes to the child's stdin (`child.stdin`); default ignored. */
+  readonly stdin?: "pipe";
 }
 
 export interface SpawnedScript {
@@ -46,6 +48,8 @@ export interface SpawnedScript {
   line(re: RegExp): Promise<string>;
   /** Resolves when the child exits. */
   readonly exited: Promise<ExecResult>;
+  /** Everything the child printed on stdout so far. */
+  output(): string;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -58,6 +62,8 @@ export interface Netns {
   exec(argv: readonly string[], options?: RunOptions): Promise<ExecResult>;
   runTs(file: string, args?: readonly string[], options?: RunOptions): Promise<ExecResult>;
   spawnTs(file: string, args?: readonly string[], options?: RunOptions): SpawnedScript;
+  /** Any long-running command (a server) inside the namespace; same handle as spawnTs. */
+  spawn(argv: readonly string[], options?: RunOptions): SpawnedScript;
 }
 
 export interface VethLan {
@@ -99,7 +105,7 @@ function spawnIn(name: string, argv: readonly string[], options: RunOptions = {}
   const child = spawn("ip", ["netns", "exec", name, ...argv], {
     cwd: REPO,
     env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
   });
   children.add(child);
   let stdout = "";
@@ -128,6 +134,7 @@ function spawnIn(name: string, argv: readonly string[], options: RunOptions = {}
   return {
     child,
     exited,
+    output: () => stdout,
     kill: (signal = "SIGTERM") => void child.kill(signal),
     line: (re) =>
       new Promise<string>((resolve, reject) => {
@@ -148,6 +155,7 @@ function handle(name: string, address: string, iface: string): Netns {
     exec: (argv, options) => spawnIn(name, argv, options).exited,
     runTs: (file, args = [], options) => spawnIn(name, tsArgv(file, args), options).exited,
     spawnTs: (file, args = [], options) => spawnIn(name, tsArgv(file, args), options),
+    spawn: (argv, options) => spawnIn(name, argv, options),
   };
 }
 
@@ -160,16 +168,21 @@ async function deleteNs(name: string): Promise<void> {
   existing.delete(name);
 }
 
-/** One private namespace with loopback only, multicast routed on lo. */
-export async function createNetns(): Promise<Netns & { destroy(): Promise<void> }> {
+/**
+ * One private namespace with loopback only, multicast routed on lo. With `bare`, just `lo` up
+ * (the caller adds its own links and routes, as the net lab does).
+ */
+export async function createNetns(options: { readonly bare?: boolean } = {}): Promise<Netns & { destroy(): Promise<void> }> {
   requireRoot();
   const name = freshName();
   await ip("netns", "add", name);
   existing.add(name);
   try {
     await ip("-n", name, "link", "set", "lo", "up");
-    await ip("-n", name, "link", "set", "lo", "multicast", "on");
-    await ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo");
+    if (options.bare !== true) {
+      await ip("-n", name, "link", "set", "lo", "multicast", "on");
+      await ip("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo");
+    }
   } catch (e) {
     await deleteNs(name);
     throw e;

@@ -1,119 +1,122 @@
 /**
- * Shared test machinery for the lifecycle machines: exact simulated time, targeted timer firing,
- * transition enumeration from machine definitions, coverage from the real actors' microsteps,
- * and the "no secrets in observable state" check.
+ * Shared test machinery for the lifecycle machines: transition enumeration from the machine
+ * definitions, coverage from what real actors did (public inspection data only), the
+ * "no secrets in observable state" check and cheap assertions for hot property loops.
  */
-import type { AnyActorRef, AnyStateMachine, InspectionEvent, SimulatedClock } from "xstate";
-import { DEFAULT_TIMINGS, type SessionCommand, type Timings } from "../../src/machines/protocol.js";
-
-/** Defaults, except the ping interval: every named delay must be distinct so a timer is found by its duration. */
-export const WALK_TIMINGS: Timings = Object.freeze({ ...DEFAULT_TIMINGS, pingIntervalMs: 14_000 });
-
-interface PendingTimeout {
-  readonly start: number;
-  readonly timeout: number;
-  readonly fn: () => void;
-}
-
-/** SimulatedClock keeps its timers in a private map; tests read it to step time exactly. */
-function timeoutsOf(clock: SimulatedClock): Map<number, PendingTimeout> {
-  return (clock as unknown as { timeouts: Map<number, PendingTimeout> }).timeouts;
-}
-
-/** Pending timer durations (for diagnostics). */
-export function pendingDelays(clock: SimulatedClock): number[] {
-  return [...timeoutsOf(clock).values()].map((t) => t.timeout);
-}
+import {
+  getNextTransitions,
+  pathToStateValue,
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type AnyTransitionDefinition,
+  type InspectionEvent,
+} from "xstate";
+import { DEFAULT_TIMINGS, type Timings } from "../../src/machines/protocol.js";
 
 /**
- * Advance `ms`, stopping at every due time on the way, so a timer re-armed by another timer
- * starts at the exact moment it would in real life (SimulatedClock.increment jumps to the end
- * first, which would re-arm late).
+ * Defaults, except the connect timeout: 15 s like the rotation ack timeout, and two timers that
+ * may be pending together must not share a delay (the TimerLedger tells timers apart by it).
  */
-export function advance(clock: SimulatedClock, ms: number): void {
-  const target = clock.now() + ms;
-  for (let guard = 0; guard < 100_000; guard += 1) {
-    let next = Number.POSITIVE_INFINITY;
-    for (const t of timeoutsOf(clock).values()) next = Math.min(next, t.start + t.timeout);
-    if (next > target) break;
-    clock.set(Math.max(next, clock.now()));
-  }
-  clock.set(target);
+export const WALK_TIMINGS: Timings = Object.freeze({ ...DEFAULT_TIMINGS, connectTimeoutMs: 17_000 });
+
+type StateNode = AnyStateMachine["root"];
+
+function allNodes(node: StateNode): StateNode[] {
+  return [node, ...Object.values(node.states).flatMap(allNodes)];
 }
 
-export type FireMode = "clock" | "direct";
-
-/**
- * Fire the one pending timer whose duration is `ms`. If it is the earliest due, the clock moves
- * to its due time (real ordering). If another timer would fire first, the path the graph chose
- * cannot happen with these timings in one go, so the scheduled callback itself is run (the same
- * event through XState's scheduler), without moving the clock.
- */
-export function fireTimer(clock: SimulatedClock, ms: number): FireMode {
-  const timeouts = timeoutsOf(clock);
-  const matches = [...timeouts].filter(([, t]) => t.timeout === ms);
-  if (matches.length !== 1) {
-    throw new Error(`expected exactly one pending ${ms} ms timer, found ${matches.length} in [${pendingDelays(clock).join(", ")}]`);
-  }
-  const [id, timer] = matches[0]!;
-  const due = timer.start + timer.timeout;
-  const othersFirst = [...timeouts].some(([other, t]) => other !== id && t.start + t.timeout <= due);
-  if (!othersFirst) {
-    clock.set(due);
-    return "clock";
-  }
-  timeouts.delete(id);
-  timer.fn();
-  return "direct";
+/** The states a machine declares (its root is not one). */
+export function countStates(machine: AnyStateMachine): number {
+  return allNodes(machine.root).length - 1;
 }
 
-/** A stable name for a transition definition: machine, source state, event, index. */
-export interface TransitionLike {
-  readonly source: { readonly id: string; readonly machine: { readonly id: string } };
-  readonly eventType: string;
+function transitionKey(machineId: string, node: StateNode, eventType: string, index: number): string {
+  return `${machineId}:${node.id} --${eventType || "(always)"}[${index}]`;
 }
 
-function transitionsOfNode(node: AnyStateMachine["root"]): Array<[string, readonly TransitionLike[]]> {
-  const out: Array<[string, readonly TransitionLike[]]> = [...node.transitions.entries()];
-  if (node.always) out.push(["", node.always]);
-  return out;
-}
-
-/** Every transition a machine definition declares, by stable key. */
+/** Every transition a machine definition declares (guarded branches, delays, done/error of invoked actors), by stable key. */
 export function allTransitions(machine: AnyStateMachine): string[] {
   const keys: string[] = [];
-  const visit = (node: AnyStateMachine["root"]): void => {
-    for (const [eventType, list] of transitionsOfNode(node)) {
-      list.forEach((_, i) => keys.push(`${machine.id}:${node.id} --${eventType || "(always)"}[${i}]`));
-    }
-    for (const child of Object.values(node.states)) visit(child);
-  };
-  visit(machine.root);
+  for (const node of allNodes(machine.root)) {
+    for (const [eventType, list] of node.transitions) list.forEach((_, i) => keys.push(transitionKey(machine.id, node, eventType, i)));
+    (node.always ?? []).forEach((_, i) => keys.push(transitionKey(machine.id, node, "", i)));
+  }
   return keys;
 }
 
-function keyOf(t: TransitionLike): string {
-  const source = t.source as unknown as AnyStateMachine["root"];
-  const list = t.eventType === "" ? (source.always ?? []) : (source.transitions.get(t.eventType) ?? []);
-  const index = (list as readonly unknown[]).indexOf(t);
-  return `${t.source.machine.id}:${t.source.id} --${t.eventType || "(always)"}[${index}]`;
+function keyOf(t: AnyTransitionDefinition): string {
+  const source = t.source;
+  const list: readonly AnyTransitionDefinition[] = t.eventType === "" ? (source.always ?? []) : (source.transitions.get(t.eventType) ?? []);
+  return transitionKey(source.machine.id, source, t.eventType, list.indexOf(t));
 }
 
-/** Collects the transitions real actors took (from `@xstate.microstep` inspection events). */
+const isMachineSnapshot = (s: unknown): s is AnyMachineSnapshot =>
+  typeof s === "object" && s !== null && "machine" in s && "value" in s;
+
+/**
+ * Collects the transitions real actors took, from public inspection data. Each macrostep of an
+ * actor is a run of `@xstate.microstep` events closed by `@xstate.snapshot`: the first microstep
+ * after a snapshot answers the event (its transitions are the machine's own selection,
+ * `getTransitionData`, from the previous snapshot), the rest are eventless (`always`), told
+ * apart by where they lead.
+ */
 export class CoverageRecorder {
   readonly taken = new Set<string>();
+  private readonly actors = new Map<AnyActorRef, { snapshot: AnyMachineSnapshot | undefined; atStart: boolean }>();
+
   readonly inspect = (ev: InspectionEvent): void => {
-    if (ev.type !== "@xstate.microstep") return;
-    for (const t of (ev as unknown as { _transitions: TransitionLike[] })._transitions) this.taken.add(keyOf(t));
+    if (ev.type !== "@xstate.snapshot" && ev.type !== "@xstate.microstep") return;
+    if (!isMachineSnapshot(ev.snapshot)) return;
+    const ref = ev.actorRef as AnyActorRef;
+    const state = this.actors.get(ref) ?? { snapshot: undefined, atStart: true };
+    this.actors.set(ref, state);
+    if (ev.type === "@xstate.snapshot") {
+      state.snapshot = ev.snapshot;
+      state.atStart = true;
+      return;
+    }
+    const prev = state.snapshot;
+    const next = ev.snapshot;
+    const answersEvent = state.atStart && ev.event.type !== "xstate.init";
+    state.atStart = false;
+    state.snapshot = next;
+    if (prev === undefined) throw new Error(`coverage: a microstep of ${ref.id} before any snapshot of it`);
+    const transitions = answersEvent ? prev.machine.getTransitionData(prev, ev.event) : eventlessTaken(prev, next);
+    for (const t of transitions) this.taken.add(keyOf(t));
   };
+
+  /** Declared transitions of `machine` no real actor took. */
   missing(machine: AnyStateMachine): string[] {
     return allTransitions(machine).filter((k) => !this.taken.has(k));
   }
+
+  /** Taken transitions of `machine` (by key). */
+  takenOf(machine: AnyStateMachine): number {
+    return allTransitions(machine).filter((k) => this.taken.has(k)).length;
+  }
 }
 
-/** Snapshot-ish values as JSON: throws on a Uint8Array or a field named like key material. */
+/** The eventless transitions a microstep took: per source, the first whose targets are all active afterwards. */
+function eventlessTaken(prev: AnyMachineSnapshot, next: AnyMachineSnapshot): AnyTransitionDefinition[] {
+  const bySource = new Map<StateNode, AnyTransitionDefinition[]>();
+  for (const t of getNextTransitions(prev)) {
+    if (t.eventType !== "") continue;
+    bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
+  }
+  const taken: AnyTransitionDefinition[] = [];
+  for (const list of bySource.values()) {
+    const hit = list.find((t) => (t.target ?? []).length > 0 && t.target!.every((n) => next.matches(pathToStateValue(n.path) as never)));
+    if (hit) taken.push(hit);
+  }
+  if (taken.length === 0) throw new Error(`coverage: cannot tell which eventless transition led from ${JSON.stringify(prev.value)} to ${JSON.stringify(next.value)}`);
+  return taken;
+}
+
 /** Names that denote key material: `*key`, `*keys`, secrets, seeds, passwords, tokens, private parts, HKDF ikm/prk. */
-export const KEY_LIKE = /keys?$|secret|seed|passw|token|private|^ikm$|^prk$/i;
+const KEY_LIKE = /keys?$|secret|seed|passw|token|private|^ikm$|^prk$/i;
+
+/** Throws on binary data or a field named like key material anywhere in `value`; it must also serialise. */
 export function assertNoSecrets(value: unknown, label = "value"): void {
   // A direct walk (no replacer callback) keeps this cheap enough to run after every property step.
   const seen = new Set<object>();
@@ -132,25 +135,17 @@ export function assertNoSecrets(value: unknown, label = "value"): void {
     }
   };
   walk(value, "$");
-  // What is checked must also be what a JSON dump contains: it must serialise.
   JSON.stringify(value);
 }
 
-/** The observable part of an actor snapshot (value, context, status, output, children's the same). */
+/** The observable part of an actor snapshot (value, context, status, output, tags; children's the same). */
 export function observable(actor: AnyActorRef): unknown {
   const s = actor.getSnapshot() as {
-    value?: unknown; context?: unknown; status?: unknown; output?: unknown; children?: Record<string, AnyActorRef | undefined>;
+    value?: unknown; context?: unknown; status?: unknown; output?: unknown; tags?: Set<string>; children?: Record<string, AnyActorRef | undefined>;
   };
   const children: Record<string, unknown> = {};
   for (const [id, child] of Object.entries(s.children ?? {})) if (child) children[id] = observable(child);
-  return { value: s.value, context: s.context, status: s.status, output: s.output, children };
-}
-
-/** Records every command an actor emits, with the clock time. */
-export function recordCommands(actor: AnyActorRef, clock: SimulatedClock): Array<SessionCommand & { at: number }> {
-  const out: Array<SessionCommand & { at: number }> = [];
-  actor.on("*", (c: SessionCommand) => out.push({ ...c, at: clock.now() }));
-  return out;
+  return { value: s.value, context: s.context, status: s.status, output: s.output, tags: s.tags ? [...s.tags] : [], children };
 }
 
 /** A cheap assertion for hot loops (vitest's expect costs ~µs per call; properties run 10^5 checks). */
@@ -163,4 +158,21 @@ export function same(actual: unknown, expected: unknown, where: string): void {
   const a = JSON.stringify(actual);
   const b = JSON.stringify(expected);
   ensure(a === b, () => `${where}: got ${a}, expected ${b}`);
+}
+
+/** Counts the cases random runs reached: a generator that never reaches one tests nothing there. */
+export class Reached {
+  private readonly counts = new Map<string, number>();
+
+  hit(name: string, reached = true): void {
+    if (reached) this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  }
+
+  missing(names: readonly string[]): string[] {
+    return names.filter((n) => !this.counts.has(n));
+  }
+
+  toString(): string {
+    return JSON.stringify(Object.fromEntries(this.counts));
+  }
 }

@@ -1,17 +1,22 @@
 /**
- * Property suite for the session (with its real children): random event sequences — valid,
- * out of order, repeated, after the end — with random clock advances and random timings.
- * Invariants are checked after every step.
+ * Property suite for the session as `provideSession` builds it (real children) over a fake world:
+ * random steps — runtime events valid, out of order, repeated, after the end; pairing exchange
+ * reports; connect attempts that open or fail; links that close; liveness stamps; clock
+ * advances — with random timings and strict or relaxed verification. Invariants after every step.
  */
-import { test } from "@fast-check/vitest";
+import { fc, test } from "@fast-check/vitest";
 import { beforeAll, describe, expect, vi } from "vitest";
-import { createActor, SimulatedClock, type AnyActorRef } from "xstate";
-import { sessionMachine } from "../../src/machines/index.js";
+import { createActor, type AnyActorRef } from "xstate";
 import { DEFAULT_TIMINGS, type EndReason, type Timings } from "../../src/machines/protocol.js";
+import { TestClock } from "../../src/testing/test-clock.js";
 import { sessionStepsArb, timingsArb, type Step } from "./arbitraries.js";
-import { advance, assertNoSecrets, ensure, observable, recordCommands, same } from "./harness.js";
+import { assertNoSecrets, ensure, observable, same } from "./harness.js";
+import { describeStep, playStep } from "./steps.js";
+import { advance } from "./timers.js";
+import { flush, Stage } from "./world.js";
 
-const RUNS = 1_000;
+const RUNS = 400;
+const DEFAULT_TIMING_RUNS = 60;
 
 // XState's development build warns on every event sent to a finished actor; the suites send
 // such events on purpose (they must be ignored). Keep the output readable, fail on other warnings.
@@ -21,195 +26,245 @@ beforeAll(() => {
   });
 });
 
+const stage = new Stage();
 /** End reasons the random runs reached (a generator that never reaches one would test nothing). */
-const seenReasons = new Set<EndReason>();
+const seenReasons = new Map<EndReason, number>();
+const ALL_REASONS: EndReason[] = ["user", "inactivity", "expired", "wrongCode", "pairingTimeout", "peerGone", "peerEnded", "verificationRejected", "error"];
+/** Milestones the random runs must reach too (rotations, epoch expiry, strict sync, reconnects). */
+const seenMilestones = new Map<string, number>();
+const MILESTONES = ["rotated", "epochExpired", "strictSynced", "verificationAnnounced", "reconnected", "endedWhileLinked"];
+const LIFE_EFFECTS = new Set(["sendPing", "sendRotate", "expireEpoch", "startSync", "announceVerified"]);
 
-type Value = string | { active: string };
-const isActive = (v: Value): boolean => typeof v === "object" && "active" in v;
+function epochOf(actor: AnyActorRef): number | null {
+  const child = (actor.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children["keyRotation"];
+  return child ? (child.getSnapshot() as { context: { epoch: number } }).context.epoch : null;
+}
 
-function runSession(timings: Timings, steps: readonly Step[]): void {
-  const clock = new SimulatedClock();
-  const actor = createActor(sessionMachine, { clock, input: { timings } });
-  const cmds = recordCommands(actor, clock);
-  // The key-rotation child's epoch at the moment each SEND_ROTATE is emitted.
-  const rotateFrom: Array<{ sent: number; current: number }> = [];
-  actor.on("SEND_ROTATE", (c) => {
-    const child = actor.getSnapshot().children.keyRotation as AnyActorRef | undefined;
-    rotateFrom.push({ sent: c.epoch, current: (child?.getSnapshot() as { context: { epoch: number } }).context.epoch });
-  });
-  actor.start();
+async function runSession(timings: Timings, strict: boolean, steps: readonly Step[]): Promise<void> {
+  const clock = new TestClock();
+  const world = stage.fresh(clock);
+  const actor = createActor(stage.machines.session, { clock, input: { timings, strict } });
+  world.session = actor;
+  const target = { clock, world, actor, epoch: () => epochOf(actor) };
+
+  // Looked at while an effect runs.
+  let atWipe: { links: number; mailbox: number } | null = null;
+  const rotations: Array<{ asked: number; current: number | null }> = [];
+  world.onEffect = (call) => {
+    if (call.name === "wipe") atWipe = { links: world.links.running().length, mailbox: world.mailbox.running().length };
+    if (call.name === "sendRotate") rotations.push({ asked: (call.params as { epoch: number }).epoch, current: epochOf(actor) });
+  };
+
   let startedAt: number | null = null;
   let pairedAt: number | null = null;
-  let lastActivity = 0;
-  let lastPeerOk = 0;
+  let confirmedHere = false;
+  let peerVerified = false;
   let lastEpoch = 0;
   let checked = 0;
+  let rotationsChecked = 0;
   let wiped = false;
   let expiredCount = 0;
-  let rotatesChecked = 0;
-  let prevRotate = 0;
+  let syncs = 0;
+  let announces = 0;
 
-  const check = (where: string): void => {
+  const check = (where: string, stepEnded: boolean): void => {
     const s = actor.getSnapshot();
     const now = clock.now();
     assertNoSecrets(observable(actor), where);
     if (s.status === "done") {
-      const types = cmds.map((c) => c.type);
-      const wipes = types.filter((t) => t === "WIPE").length;
-      const reason: EndReason = s.output!.reason;
-      seenReasons.add(reason);
-      same(wipes, 1, where);
-      same(types.slice(-3), ["WIPE", "CLOSE", "ENDED"], where);
-      same(types.filter((t) => t === "ENDED" || t === "CLOSE").length, 2, where);
-      const wipe = cmds.at(-3)!;
-      const endedAt = cmds.at(-1)!.at;
+      const reason = s.output!.reason;
+      if (stepEnded) seenReasons.set(reason, (seenReasons.get(reason) ?? 0) + 1);
+      const wipes = world.callsOf("wipe");
+      same(wipes.length, 1, `${where}: wipes`);
+      same(world.callsOf("close").length, 1, `${where}: closes`);
+      same(world.effects.slice(-2).map((e) => e.name), ["wipe", "close"], `${where}: the ending`);
+      const endedAt = wipes[0]!.at;
+      same(world.effects.at(-1)!.at, endedAt, `${where}: close at the wipe`);
       const notifyPeer = pairedAt !== null && reason !== "peerEnded" && reason !== "peerGone";
-      same(wipe, { type: "WIPE", reason, notifyPeer, at: endedAt }, where);
-      same(cmds.at(-1), { type: "ENDED", reason, at: endedAt }, where);
-      // Timed endings happen exactly when their clock runs out.
-      if (reason === "inactivity") same(endedAt, lastActivity + timings.inactivityMs, where);
-      if (reason === "expired") same(endedAt, pairedAt! + timings.maxSessionMs, where);
-      if (reason === "pairingTimeout") same(endedAt, startedAt! + timings.pairingTimeoutMs, where);
-      if (reason === "peerGone" && pairedAt !== null) same(endedAt, lastPeerOk + timings.peerGoneMs, where);
-      // And no timed ending was overdue before it.
-      const paired = pairedAt;
-      if (paired !== null) {
-        ensure(endedAt - paired <= timings.maxSessionMs, () => `${where}: alive ${endedAt - paired} ms past pairing`);
-        ensure(endedAt - lastActivity <= timings.inactivityMs, () => `${where}: ${String(endedAt - lastActivity)} > ${String(timings.inactivityMs)}`);
-        ensure(endedAt - lastPeerOk <= timings.peerGoneMs, () => `${where}: ${String(endedAt - lastPeerOk)} > ${String(timings.peerGoneMs)}`);
+      same(wipes[0]!.params, { reason, notifyPeer }, `${where}: wipe`);
+      // Stamps move on after the end: the timing is checked at the step that ended it.
+      if (!stepEnded) return;
+      // Timed endings happen exactly when their clock runs out...
+      if (reason === "inactivity") same(endedAt, world.activityAt + timings.inactivityMs, `${where}: inactivity`);
+      if (reason === "expired") same(endedAt, pairedAt! + timings.maxSessionMs, `${where}: expiry`);
+      if (reason === "pairingTimeout") same(endedAt, startedAt! + timings.pairingTimeoutMs, `${where}: pairing timeout`);
+      if (reason === "peerGone" && pairedAt !== null) same(endedAt, world.peerFrameAt + timings.peerGoneMs, `${where}: peer gone`);
+      // ...and none was overdue before it.
+      if (pairedAt !== null) {
+        ensure(endedAt - pairedAt <= timings.maxSessionMs, () => `${where}: alive ${endedAt - pairedAt!} ms past pairing`);
+        ensure(endedAt - world.activityAt <= timings.inactivityMs, () => `${where}: ended ${endedAt - world.activityAt} ms after the last activity`);
+        ensure(endedAt - world.peerFrameAt <= timings.peerGoneMs, () => `${where}: ended ${endedAt - world.peerFrameAt} ms after the last peer frame`);
+      } else if (startedAt !== null) {
+        ensure(endedAt - startedAt <= timings.pairingTimeoutMs, () => `${where}: pairing ran ${endedAt - startedAt!} ms`);
       }
+      // The wipe came first: the mailbox was still up, and so was every link the ending stopped
+      // (unless the connection itself ended, or the link went stale at that very instant).
+      same(atWipe!.mailbox, pairedAt === null ? 0 : 1, `${where}: mailbox running at the wipe`);
+      if (reason !== "peerGone") {
+        for (const l of world.links.instances) {
+          if (l.stoppedAt !== endedAt || world.linkEnds.has(l) || world.linksStoppedAfterWipe.has(l)) continue;
+          const lastFrame = Math.max(l.startedAt, ...world.peerFrames.filter((t) => t >= l.startedAt && t <= endedAt));
+          same(endedAt, lastFrame + timings.linkStaleMs, `${where}: ${l.input.channelId} stopped before the wipe, and not stale`);
+        }
+      }
+      // Then every actor stopped and every timer was cancelled.
+      const running = [world.exchange, world.advertise, world.mailbox, world.links].map((f) => f.running().length);
+      same([...running, world.connects.running().length, clock.pending], [0, 0, 0, 0, 0, 0], `${where}: left running after the end`);
     } else {
-      ensure(!cmds.some((c) => c.type === "WIPE" || c.type === "CLOSE" || c.type === "ENDED"), () => `${where}: ending commands while alive`);
-      // Alive: the dead-man has not passed, the 4 h limit has not passed, the peer is not overdue.
+      ensure(world.callsOf("wipe").length === 0 && world.callsOf("close").length === 0, () => `${where}: ending effects while alive`);
       if (pairedAt !== null) {
         ensure(now - pairedAt < timings.maxSessionMs, () => `${where}: alive past maxSessionMs`);
-        ensure(now - lastActivity < timings.inactivityMs, () => `${where}: alive past inactivityMs`);
-        ensure(now - lastPeerOk < timings.peerGoneMs, () => `${where}: alive past peerGoneMs`);
+        ensure(now - world.activityAt < timings.inactivityMs, () => `${where}: alive past inactivityMs`);
+        ensure(now - world.peerFrameAt < timings.peerGoneMs, () => `${where}: alive past peerGoneMs`);
       } else if (startedAt !== null) {
         ensure(now - startedAt < timings.pairingTimeoutMs, () => `${where}: pairing past pairingTimeoutMs`);
       }
+      const active = s.matches("active");
+      const pairing = s.matches("pairing");
+      same(
+        [world.mailbox.running().length, world.exchange.running().length, world.advertise.running().length],
+        [active ? 1 : 0, pairing ? 1 : 0, pairing ? 1 : 0],
+        `${where}: mailbox / exchange / advertise running`,
+      );
+      const links = world.connects.running().length + world.links.running().length;
+      ensure(links <= (active ? 1 : 0), () => `${where}: ${links} connect/link actors running`);
     }
-    // Incremental checks over the commands emitted since the last step.
-    for (; checked < cmds.length; checked += 1) {
-      const c = cmds[checked]!;
-      if (c.type === "CONNECT" || c.type === "SEND_PING" || c.type === "SEND_ROTATE" || c.type === "EXPIRE_EPOCH") {
-        // Lifecycle commands only while paired and before WIPE.
-        ensure(pairedAt !== null && c.at >= pairedAt && !wiped, () => `${where}: ${c.type} outside the paired life`);
-      }
-      if (c.type === "WIPE") wiped = true;
-      // EXPIRE_EPOCH is exactly 0, 1, 2, ...
-      if (c.type === "EXPIRE_EPOCH") {
-        ensure(c.epoch === expiredCount, () => `${where}: EXPIRE_EPOCH ${c.epoch}, expected ${expiredCount}`);
+    // Effects since the last step.
+    for (; checked < world.effects.length; checked += 1) {
+      const c = world.effects[checked]!;
+      if (LIFE_EFFECTS.has(c.name)) ensure(pairedAt !== null && c.at >= pairedAt && !wiped, () => `${where}: ${c.name} outside the paired life`);
+      if (c.name === "wipe") wiped = true;
+      if (c.name === "expireEpoch") {
+        // Expired epochs go 0, 1, 2, ...
+        same((c.params as { epoch: number }).epoch, expiredCount, `${where}: expireEpoch`);
         expiredCount += 1;
       }
+      if (c.name === "startSync") {
+        syncs += 1;
+        ensure(syncs === 1, () => `${where}: startSync twice`);
+        if (strict) ensure(confirmedHere && peerVerified, () => `${where}: strict session synced before both confirmed`);
+        else same(c.at, pairedAt, `${where}: startSync at pairing`);
+      }
+      if (c.name === "announceVerified") {
+        announces += 1;
+        ensure(announces === 1 && confirmedHere, () => `${where}: announceVerified without (or after) the person's confirmation`);
+      }
     }
-    // SEND_ROTATE always asks for current + 1 (retries repeat it, never go back).
-    for (; rotatesChecked < rotateFrom.length; rotatesChecked += 1) {
-      const r = rotateFrom[rotatesChecked]!;
-      ensure(r.sent === r.current + 1 && r.sent >= prevRotate, () => `${where}: SEND_ROTATE ${r.sent} at epoch ${r.current}`);
-      prevRotate = r.sent;
+    if (strict && s.status === "active" && confirmedHere && peerVerified) same(syncs, 1, `${where}: both confirmed, no sync`);
+    // sendRotate always asks for current + 1.
+    for (; rotationsChecked < rotations.length; rotationsChecked += 1) {
+      const r = rotations[rotationsChecked]!;
+      ensure(r.current !== null && r.asked === r.current + 1, () => `${where}: sendRotate ${r.asked} at epoch ${String(r.current)}`);
     }
-    // The key-rotation child's epoch moves by +1 at most per step.
-    const rotation = (s.children as Record<string, AnyActorRef | undefined>).keyRotation;
-    if (rotation) {
-      const epoch = (rotation.getSnapshot() as { context: { epoch: number } }).context.epoch;
+    // Epochs move by +1 at most per step, and only epochs below the current one expire.
+    const epoch = epochOf(actor);
+    if (epoch !== null) {
       ensure(epoch === lastEpoch || epoch === lastEpoch + 1, () => `${where}: epoch ${lastEpoch} -> ${epoch}`);
       lastEpoch = epoch;
-      ensure(expiredCount <= epoch, () => `${where}: expired ${expiredCount} epochs at epoch ${epoch}`);
+      ensure(expiredCount <= epoch, () => `${where}: ${expiredCount} epochs expired at epoch ${epoch}`);
     }
   };
 
-  check("start");
-  steps.forEach((step, i) => {
+  actor.start();
+  check("start", false);
+  for (const [i, step] of steps.entries()) {
     const before = actor.getSnapshot();
     const wasDone = before.status === "done";
-    const count = cmds.length;
+    const effects = world.effects.length;
     const frozen = wasDone ? JSON.stringify(observable(actor)) : "";
-    if (step.kind === "advance") {
-      advance(clock, step.ms);
-    } else {
-      const value = before.value as Value;
-      actor.send(step.event);
-      const now = clock.now();
-      if (!wasDone) {
-        if (step.event.type === "START" && value === "idle") startedAt = now;
-        if (step.event.type === "PAKE_OK" && value === "pairing") {
-          pairedAt = now;
-          lastActivity = now;
-          lastPeerOk = now;
-        }
-        if (step.event.type === "ACTIVITY" && isActive(value)) lastActivity = now;
-        if (step.event.type === "PEER_MESSAGE_OK" && isActive(value)) lastPeerOk = now;
+    await playStep(step, target);
+    const after = actor.getSnapshot();
+    const now = clock.now();
+    if (!wasDone) {
+      if (before.matches("idle") && after.matches("pairing")) startedAt = now;
+      if (!before.matches("active") && after.matches("active")) pairedAt = now;
+      if (step.kind === "send" && before.matches("active")) {
+        if (step.event.type === "VERIFY_CONFIRM") confirmedHere = true;
+        if (step.event.type === "PEER_VERIFIED") peerVerified = true;
       }
-    }
-    if (wasDone) {
-      // Nothing happens after the end: no command, no change.
-      same(cmds.length, count, "after the end");
+    } else {
+      // Nothing happens after the end: no effect, no change.
+      same(world.effects.length, effects, "after the end");
       ensure(JSON.stringify(observable(actor)) === frozen, () => "state changed after the end");
     }
-    check(`step ${i} ${step.kind === "event" ? step.event.type : `+${step.ms}ms`}`);
-  });
+    check(`step ${i} ${describeStep(step)}`, !wasDone && after.status === "done");
+  }
+  const milestones: Array<[string, boolean]> = [
+    ["rotated", lastEpoch > 0],
+    ["epochExpired", expiredCount > 0],
+    ["strictSynced", strict && syncs === 1],
+    ["verificationAnnounced", announces === 1],
+    ["reconnected", world.links.instances.length > 1],
+    ["endedWhileLinked", (atWipe as { links: number } | null)?.links === 1],
+  ];
+  for (const [name, reached] of milestones) if (reached) seenMilestones.set(name, (seenMilestones.get(name) ?? 0) + 1);
   actor.stop();
 }
 
 describe("session properties", () => {
-  test.prop([timingsArb, sessionStepsArb()], { numRuns: RUNS })(
-    "WIPE once and first, nothing after ENDED, timed endings exact, epochs +1, no secrets",
-    (timings, steps) => runSession(timings, steps),
+  test.prop([timingsArb, fc.boolean(), sessionStepsArb()], { numRuns: RUNS })(
+    "wipe once and first, nothing after the end, timed endings exact, epochs +1, strict sync, no secrets",
+    (timings, strict, steps) => runSession(timings, strict, steps),
   );
 
-  test.prop([sessionStepsArb()], { numRuns: 100 })("the same invariants with the default timings", (steps) =>
-    runSession(DEFAULT_TIMINGS, steps),
+  test.prop([fc.boolean(), sessionStepsArb()], { numRuns: DEFAULT_TIMING_RUNS })("the same invariants with the default timings", (strict, steps) =>
+    runSession(DEFAULT_TIMINGS, strict, steps),
   );
 
-  test("the random runs reached every end reason", () => {
-    const all: EndReason[] = ["user", "inactivity", "expired", "wrongCode", "pairingTimeout", "peerGone", "peerEnded", "error"];
-    expect([...seenReasons].sort()).toEqual([...all].sort());
+  test("the random runs reached every end reason and every milestone", () => {
+    console.info(`session runs: end reasons ${JSON.stringify(Object.fromEntries(seenReasons))}, milestones ${JSON.stringify(Object.fromEntries(seenMilestones))}`);
+    expect([...seenReasons.keys()].sort()).toEqual([...ALL_REASONS].sort());
+    expect([...seenMilestones.keys()].sort()).toEqual([...MILESTONES].sort());
   });
 });
 
 describe("session scenarios", () => {
-  test("four hours of a busy session run in milliseconds and end expired, rotating every 30 min", () => {
-    const clock = new SimulatedClock();
-    const actor = createActor(sessionMachine, { clock });
-    const cmds = recordCommands(actor, clock);
+  test("four hours of a busy session end expired at exactly 4 h, rotating every 30 min (bounded loop)", async () => {
+    const clock = new TestClock();
+    const world = stage.fresh(clock);
+    const actor = createActor(stage.machines.session, { clock });
+    world.session = actor;
     actor.start();
-    actor.send({ type: "START", role: "host" });
-    actor.send({ type: "PAKE_OK" });
-    actor.send({ type: "CHANNEL_OPEN", channelId: "c" });
-    let epoch = 0;
-    actor.on("SEND_ROTATE", (c) => {
-      epoch = c.epoch;
-    });
-    const started = performance.now();
-    while (actor.getSnapshot().status === "active") {
-      advance(clock, 30_000);
-      actor.send({ type: "ACTIVITY" });
-      actor.send({ type: "PEER_MESSAGE_OK" });
-      actor.send({ type: "ROTATE_ACKED", epoch });
+    actor.send({ type: "START", role: "host", nameplate: "5" });
+    world.pairingEvent({ type: "PAKE_OK" });
+    world.connects.current.resolve({ channelId: "c" });
+    await flush();
+    expect(world.links.running()).toHaveLength(1);
+    // Every 10 s (inside linkStaleMs): an edit, a frame from the peer, and the peer's ACK of any rotation we asked for.
+    const bound = DEFAULT_TIMINGS.maxSessionMs / 10_000 + 2;
+    let rounds = 0;
+    for (; rounds < bound && actor.getSnapshot().status === "active"; rounds += 1) {
+      advance(clock, 10_000);
+      world.activity();
+      world.peerFrame();
+      const asked = world.callsOf("sendRotate").at(-1);
+      if (asked) actor.send({ type: "ROTATE_ACKED", epoch: (asked.params as { epoch: number }).epoch });
     }
-    const elapsed = performance.now() - started;
+    expect(actor.getSnapshot().status, `still active after ${rounds} rounds`).toBe("done");
     expect(actor.getSnapshot().output).toEqual({ reason: "expired" });
     expect(clock.now()).toBe(DEFAULT_TIMINGS.maxSessionMs);
-    const rotations = cmds.filter((c) => c.type === "SEND_ROTATE").map((c) => c.type === "SEND_ROTATE" && c.epoch);
-    expect(rotations).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(cmds.slice(-3).map((c) => c.type)).toEqual(["WIPE", "CLOSE", "ENDED"]);
-    expect(elapsed).toBeLessThan(2_000);
+    expect(world.callsOf("wipe")[0]!.at).toBe(DEFAULT_TIMINGS.maxSessionMs);
+    expect(world.callsOf("sendRotate").map((c) => c.params)).toEqual([1, 2, 3, 4, 5, 6, 7].map((epoch) => ({ epoch })));
+    expect(world.callsOf("sendRotate").map((c) => c.at)).toEqual([1, 2, 3, 4, 5, 6, 7].map((k) => k * DEFAULT_TIMINGS.rotationMs));
+    expect(world.effects.slice(-2).map((e) => e.name)).toEqual(["wipe", "close"]);
+    expect(world.links.instances).toHaveLength(1); // one link the whole time
+    expect(clock.pending).toBe(0);
   });
 
   test("events after the end are ignored", () => {
-    const actor = createActor(sessionMachine, { clock: new SimulatedClock() });
-    const cmds: unknown[] = [];
-    actor.on("*", (c) => cmds.push(c));
-    actor.start();
+    const clock = new TestClock();
+    const world = stage.fresh(clock);
+    const actor = createActor(stage.machines.session, { clock }).start();
     actor.send({ type: "END" });
-    expect(cmds).toEqual([
-      { type: "WIPE", reason: "user", notifyPeer: false },
-      { type: "CLOSE" },
-      { type: "ENDED", reason: "user" },
+    expect(world.effects).toEqual([
+      { name: "wipe", params: { reason: "user", notifyPeer: false }, at: 0 },
+      { name: "close", at: 0 },
     ]);
-    for (const type of ["START", "PAKE_OK", "END", "FATAL"] as const) actor.send({ type, role: "host", error: "x" } as never);
-    expect(cmds).toHaveLength(3);
+    actor.send({ type: "START", role: "host", nameplate: "1" });
+    actor.send({ type: "FATAL", error: "x" });
+    actor.send({ type: "END", reason: "error" });
+    expect(world.effects).toHaveLength(2);
     expect(actor.getSnapshot().value).toBe("ended");
+    expect(actor.getSnapshot().output).toEqual({ reason: "user" });
   });
 });

@@ -1,16 +1,17 @@
 /**
  * Model-based walking: xstate/graph generates shortest paths over a machine (events enumerated
- * from `getNextTransitions`, so delayed and done transitions are kept), serialised per
- * "state via event from previous state" so that every transition gets a path. Each path is then
- * walked against a real actor on a SimulatedClock, asserting state, context, status and the
- * commands emitted at every step.
+ * from `getNextTransitions`, so delayed transitions and the done/error transitions of invoked
+ * actors are kept), serialised per "state via event from previous state" so that every
+ * transition gets a path. Each path is then walked on a real actor of the machine as
+ * `provideSession` builds it over a fake world (world.ts), on a TimerLedger clock: the world
+ * makes each step happen (a fake actor's sendBack / resolve / reject, a timer, a liveness stamp),
+ * and after every step the walk asserts state, context, status, tags, output, the effects asked
+ * for and the fake actors alive.
  */
-import { expect } from "vitest";
 import {
   createActor,
   getNextTransitions,
   initialTransition,
-  SimulatedClock,
   transition,
   type AnyActorRef,
   type AnyMachineSnapshot,
@@ -19,116 +20,168 @@ import {
   type InspectionEvent,
 } from "xstate";
 import { getShortestPaths } from "xstate/graph";
-import type { SessionCommand } from "../../src/machines/protocol.js";
-import { CoverageRecorder, fireTimer, type FireMode } from "./harness.js";
+import type { EffectName } from "../../src/machines/catalog.js";
+import { ensure, same, type CoverageRecorder } from "./harness.js";
+import { TimerLedger, type FireMode } from "./timers.js";
+import { Stage, type FakeWorld, type ProvidedMachines } from "./world.js";
+
+export type Driven = "sent" | FireMode;
+
+export interface ExpectedEffect {
+  readonly name: EffectName;
+  readonly params?: unknown;
+}
+
+/** One path being walked. */
+export interface WalkRun {
+  readonly world: FakeWorld;
+  readonly ledger: TimerLedger;
+  readonly actor: AnyActorRef;
+  /** The expected snapshot before this step. */
+  readonly prev: AnyMachineSnapshot;
+  /** Times a drive wants to remember along the path (e.g. when pairing succeeded). */
+  readonly notes: Record<string, number>;
+}
 
 export interface WalkConfig {
-  readonly machine: AnyStateMachine;
+  readonly name: string;
+  /** The machine the real actor runs: as `provideSession` builds it over the world. */
+  readonly real: (machines: ProvidedMachines) => AnyStateMachine;
+  /**
+   * The machine the graph explores and the expectations come from: the same definition, with
+   * the liveness guards answering from the event case (`idle` / `silent`) instead of the world.
+   */
+  readonly model: AnyStateMachine;
   readonly input: unknown;
   /** Payload cases for an event type in a snapshot; undefined = `{ type }` as is. */
   readonly cases?: (type: string, snapshot: AnyMachineSnapshot) => EventObject[] | undefined;
-  /** Event types the graph must not send from outside (produced by real children instead). */
-  readonly internal?: ReadonlySet<string>;
-  /** Make a step happen on the real system; return false to `send` the event as is. */
-  readonly drive?: (event: EventObject, clock: SimulatedClock) => FireMode | false;
-  /** The commands this machine itself must emit for the step (children's are added before them). */
-  readonly expectCommands: (prev: AnyMachineSnapshot | undefined, event: EventObject, next: AnyMachineSnapshot) => SessionCommand[];
+  /** Make the step's event happen in the world (or send it, for events the runtime sends). */
+  readonly drive: (event: EventObject, run: WalkRun) => Driven | Promise<Driven>;
+  /** The effects this machine itself must ask for in the step, in order. */
+  readonly expectEffects: (prev: AnyMachineSnapshot | undefined, event: EventObject, next: AnyMachineSnapshot) => ExpectedEffect[];
+  /** Effects child machines may ask for during a step (the session's walk). */
+  readonly childEffects?: ReadonlySet<EffectName>;
+  /** Wire the world to the actor as the runtime wires it to the session (links report CHANNEL_OPEN / CHANNEL_CLOSED). */
+  readonly wireSession?: boolean;
+  /** Asserts which fake actors run after the step (stopping an actor is its cleanup). */
+  readonly running: (next: AnyMachineSnapshot, world: FakeWorld) => void;
 }
 
 export interface WalkReport {
-  readonly paths: number;
-  readonly steps: number;
-  readonly fired: Record<FireMode, number>;
-  /** Command types the machine emitted during the walk. */
-  readonly commands: Set<string>;
+  readonly states: number;
+  readonly transitions: number;
+  paths: number;
+  steps: number;
+  readonly driven: Record<Driven, number>;
+  /** Actors the walked machine itself invoked, and effects it asked for (catalog check). */
+  readonly invokes: Set<string>;
+  readonly effects: Set<string>;
 }
 
 /** Context for graph identity: counters capped (they grow without bound), timings left out. */
 function abstractContext(context: unknown): string {
-  return JSON.stringify(context, (k, v: unknown) =>
-    k === "timings" ? undefined : typeof v === "number" ? Math.min(v, 1) : v,
-  );
+  return JSON.stringify(context, (k, v: unknown) => (k === "timings" ? undefined : typeof v === "number" ? Math.min(v, 1) : v));
 }
 
-export function graphPaths(config: WalkConfig) {
-  const { machine } = config;
+function graphPaths(config: Pick<WalkConfig, "model" | "input" | "cases">) {
   // A finished actor takes no events (the pure transition would still compute one).
   const events = (s: AnyMachineSnapshot): EventObject[] =>
-    s.status !== "active" ? [] : [...new Set(getNextTransitions(s).map((t) => t.eventType))]
-      .filter((t) => t !== "" && t !== "*" && !(config.internal?.has(t) ?? false))
-      .flatMap((type) => config.cases?.(type, s) ?? [{ type }]);
+    s.status !== "active"
+      ? []
+      : [...new Set(getNextTransitions(s).map((t) => t.eventType))]
+          .filter((t) => t !== "" && t !== "*")
+          .flatMap((type) => config.cases?.(type, s) ?? [{ type }]);
   const serializeState = (s: AnyMachineSnapshot, e: EventObject | undefined, prev?: AnyMachineSnapshot): string =>
-    `${JSON.stringify(s.value)}|${s.status}|${abstractContext(s.context)}|via ${e?.type ?? "-"}|from ${
-      prev ? JSON.stringify(prev.value) : "-"
-    }`;
-  return getShortestPaths(machine, {
-    events: events as never,
-    serializeState: serializeState as never,
-    input: config.input as never,
-  });
+    `${JSON.stringify(s.value)}|${s.status}|${abstractContext(s.context)}|via ${e?.type ?? "-"}|from ${prev ? `${JSON.stringify(prev.value)}|${abstractContext(prev.context)}` : "-"}`;
+  return getShortestPaths(config.model, { events: events as never, serializeState: serializeState as never, input: config.input as never });
 }
 
-function delayOf(machine: AnyStateMachine, type: string, prev: AnyMachineSnapshot): number {
-  const name = type.split(".")[2]!;
-  const delay = (machine.implementations.delays as Record<string, unknown>)[name];
-  if (typeof delay === "function") return (delay as (a: unknown) => number)({ context: prev.context, event: { type } });
-  if (typeof delay === "number") return delay;
-  const literal = Number(name);
-  if (Number.isFinite(literal)) return literal;
-  throw new Error(`unknown delay ${name}`);
+const isMachineSnapshot = (s: unknown): s is AnyMachineSnapshot => typeof s === "object" && s !== null && "machine" in s;
+
+interface EffectAction {
+  readonly actor: AnyActorRef;
+  readonly name: EffectName;
+  readonly params: unknown;
 }
 
-export function walk(config: WalkConfig, coverage: CoverageRecorder): WalkReport {
+/** What the walk compares between the real actor and the model. */
+const observed = (s: AnyMachineSnapshot) => ({ value: s.value, context: s.context, status: s.status, tags: [...s.tags].sort(), output: s.output });
+
+const asEffect = ({ name, params }: { name: EffectName; params?: unknown }): ExpectedEffect => (params === undefined ? { name } : { name, params });
+
+export async function walk(config: WalkConfig, coverage: CoverageRecorder, states: number, transitions: number): Promise<WalkReport> {
   const paths = graphPaths(config);
-  const report = { paths: paths.length, steps: 0, fired: { clock: 0, direct: 0 }, commands: new Set<string>() };
+  const report: WalkReport = {
+    states,
+    transitions,
+    paths: paths.length,
+    steps: 0,
+    driven: { sent: 0, clock: 0, direct: 0 },
+    invokes: new Set(),
+    effects: new Set(),
+  };
+  // Paths share prefixes: the expected snapshot after a given sequence of events is computed once.
+  const expectations = new Map<string, AnyMachineSnapshot>();
+  const stage = new Stage();
+  const machine = config.real(stage.machines);
+  const effectNames: ReadonlySet<string> = stage.machines.effectNames;
   for (const path of paths) {
-    const clock = new SimulatedClock();
-    const childEmitted: SessionCommand[] = [];
+    let prefix = "";
+    const ledger = new TimerLedger();
+    const world = stage.fresh(ledger);
+    const actions: EffectAction[] = [];
+    let actor: AnyActorRef | undefined;
     const inspect = (ev: InspectionEvent): void => {
+      ledger.inspect(ev);
       coverage.inspect(ev);
-      // Children announce themselves before they start, so their entry commands are seen too.
-      if (ev.type === "@xstate.actor" && (ev.actorRef as AnyActorRef)._parent !== undefined) {
-        (ev.actorRef as AnyActorRef).on("*", (c: SessionCommand) => childEmitted.push(c));
+      if (ev.type === "@xstate.microstep" && ev.actorRef === actor && isMachineSnapshot(ev.snapshot)) {
+        for (const child of Object.values(ev.snapshot.children) as Array<AnyActorRef | undefined>) {
+          if (typeof child?.src === "string") report.invokes.add(child.src);
+        }
+      }
+      if (ev.type === "@xstate.action" && effectNames.has(ev.action.type)) {
+        actions.push({ actor: ev.actorRef as AnyActorRef, name: ev.action.type as EffectName, params: ev.action.params });
+        if (ev.actorRef === actor) report.effects.add(ev.action.type);
       }
     };
-    const actor = createActor(config.machine, { clock, input: config.input, inspect });
-    const emitted: SessionCommand[] = [];
-    actor.on("*", (c: SessionCommand) => {
-      emitted.push(c);
-      report.commands.add(c.type);
-    });
+    actor = createActor(machine, { clock: ledger, input: config.input as never, inspect });
+    world.session = config.wireSession === true ? actor : undefined;
     const description = path.steps.map((s) => s.event.type).join(" > ");
+    const notes: Record<string, number> = {};
     let prev: AnyMachineSnapshot | undefined;
-    path.steps.forEach((step, index) => {
-      const before = emitted.length;
-      const childBefore = childEmitted.length;
+    for (const [index, step] of path.steps.entries()) {
       const event = step.event as EventObject;
-      if (index === 0) {
-        actor.start();
-      } else if (event.type.startsWith("xstate.after.")) {
-        report.fired[fireTimer(clock, delayOf(config.machine, event.type, prev!))] += 1;
-      } else {
-        const driven = config.drive?.(event, clock) ?? false;
-        if (driven === false) actor.send(event);
-        else report.fired[driven] += 1;
-      }
+      const where = `${config.name}: ${description} @ step ${index} (${event.type})`;
+      const effectsBefore = world.effects.length;
+      const actionsBefore = actions.length;
+      let driven: Driven = "sent";
+      if (index === 0) actor.start();
+      else driven = await config.drive(event, { world, ledger, actor, prev: prev!, notes });
+      report.driven[driven] += 1;
       // The graph's nodes are abstract (capped counters), so the concrete expectation is the pure
-      // transition function applied to this path's events.
-      const expected =
-        prev === undefined
-          ? (initialTransition(config.machine, config.input as never)[0] as AnyMachineSnapshot)
-          : (transition(config.machine, prev as never, event as never)[0] as AnyMachineSnapshot);
-      expect(expected.value).toEqual((step.state as AnyMachineSnapshot).value);
+      // transition function of the model applied to this path's events.
+      prefix += `>${JSON.stringify(event)}`;
+      let expected = expectations.get(prefix);
+      if (expected === undefined) {
+        expected = (
+          prev === undefined ? initialTransition(config.model, config.input as never)[0] : transition(config.model, prev as never, event as never)[0]
+        ) as AnyMachineSnapshot;
+        expectations.set(prefix, expected);
+      }
+      same(expected.value, (step.state as AnyMachineSnapshot).value, `${where}: model vs graph`);
       const real = actor.getSnapshot() as AnyMachineSnapshot;
-      const where = `${description} @ step ${index} (${event.type})`;
-      expect(real.value, where).toEqual(expected.value);
-      expect(real.context, where).toEqual(expected.context);
-      expect(real.status, where).toEqual(expected.status);
-      const commands = [...childEmitted.slice(childBefore), ...config.expectCommands(prev, event, expected)];
-      expect(emitted.slice(before), where).toEqual(commands);
+      same(observed(real), observed(expected), where);
+      // Effects: this machine's own exactly; a child's only if allowed; and the fakes got exactly what was asked.
+      const stepActions = actions.slice(actionsBefore);
+      same(stepActions.filter((a) => a.actor === actor).map(asEffect), config.expectEffects(prev, event, expected), `${where}: effects`);
+      for (const a of stepActions) ensure(a.actor === actor || config.childEffects?.has(a.name) === true, () => `${where}: child effect ${a.name}`);
+      same(world.effects.slice(effectsBefore).map(asEffect), stepActions.map(asEffect), `${where}: effect calls`);
+      config.running(expected, world);
+      // The end cancels every timer.
+      if (expected.status === "done") same(ledger.describe(), "", `${where}: timers left`);
       prev = expected;
       report.steps += 1;
-    });
+    }
     actor.stop();
   }
   return report;

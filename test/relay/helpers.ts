@@ -27,8 +27,9 @@ export interface RawClient {
 
 let rseq = 1;
 
-export async function rawClient(url: string): Promise<RawClient> {
-  const ws = new WebSocket(url);
+/** `localAddress` (any 127.x.y.z: all of 127/8 is loopback) makes the client another address. */
+export async function rawClient(url: string, localAddress?: string): Promise<RawClient> {
+  const ws = new WebSocket(url, localAddress ? { localAddress } : {});
   const frames: Frame[] = [];
   const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void; reject: (e: Error) => void; what: string }[] = [];
   let isClosed = false;

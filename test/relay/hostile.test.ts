@@ -17,7 +17,10 @@ import { defaultLimits, maxFrameBytes } from "../../src/relay/options.js";
 import { ERROR_CODES } from "../../src/protocol/relay-frames.js";
 import { getText, metric, rawClient, startRelay, type Frame } from "./helpers.js";
 
-const LIMITS = { ...defaultLimits, maxConnectionsPerIp: 64 };
+const LIMITS = { ...defaultLimits, maxConnectionsPerAddress: 64 };
+/** Abusers come from their own loopback addresses (all of 127/8 is loopback); the victims from 127.0.0.1. */
+let abuserSeq = 0;
+const abuserAddress = () => `127.66.${Math.floor(++abuserSeq / 250)}.${(abuserSeq % 250) + 1}`;
 let relay: Awaited<ReturnType<typeof startRelay>>;
 let victims: { a: RelaySignaling; b: RelaySignaling; host: SignalingSession; join: SignalingSession };
 let exchanged = 0;
@@ -41,8 +44,8 @@ async function victimsStillTalk(): Promise<void> {
 }
 
 /** Send frames on a fresh socket; collect replies until the relay answers a final ping or closes. */
-async function abuse(frames: { data: string | Uint8Array; binary: boolean }[]): Promise<{ replies: Frame[]; code: number | undefined }> {
-  const ws = new WebSocket(relay.url);
+async function abuse(frames: { data: string | Uint8Array; binary: boolean }[], localAddress = abuserAddress()): Promise<{ replies: Frame[]; code: number | undefined }> {
+  const ws = new WebSocket(relay.url, { localAddress });
   const replies: Frame[] = [];
   let code: number | undefined;
   const done = new Promise<void>((resolve) => {
@@ -153,19 +156,19 @@ describe("hostile clients", { timeout: 60_000 }, () => {
     await victimsStillTalk();
   });
 
-  it("nameplate farming and claims of others' nameplates are rate-limited and refused", async () => {
+  it("nameplate farming and claims of others' nameplates are budgeted per address and refused", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 99 }), { minLength: 5, maxLength: 30 }), async (guesses) => {
-        // First, the victims' own (joined, now cooling) nameplate; then random guesses.
+      fc.asyncProperty(fc.array(fc.integer({ min: 100, max: 999 }), { minLength: 5, maxLength: 30 }), async (guesses) => {
+        // First, the victims' own (joined, now cooling) nameplate; then guesses where nobody hosts.
         const frames = [{ data: JSON.stringify({ t: "join", r: 999, nameplate: victims.host.nameplate }), binary: false }];
         frames.push(...guesses.map((n, i) => ({ data: JSON.stringify({ t: "join", r: i, nameplate: String(n) }), binary: false })));
         frames.push(...Array.from({ length: 5 }, (_, i) => ({ data: JSON.stringify({ t: "host", r: 1000 + i }), binary: false })));
         const { replies } = await abuse(frames);
         expectOnlyKnownReplies(replies);
-        const answered = replies.filter((f) => f.t === "joined" || f.t === "hosted" || (f.t === "error" && (f["code"] === "not_found" || f["code"] === "crowded")));
-        // One connection gets at most `claimsBurst` claims answered in a burst; the rest are refused.
-        expect(answered.length).toBeLessThanOrEqual(LIMITS.claimsBurst + 1);
-        expect(replies.some((f) => f["code"] === "claim_rate_limited")).toBe(true);
+        const missed = replies.filter((f) => f.t === "error" && (f["code"] === "not_found" || f["code"] === "crowded"));
+        // An address gets at most `failedJoinsBurst` joins that find nothing; then it is refused.
+        expect(missed.length).toBe(Math.min(LIMITS.failedJoinsBurst, guesses.length + 1));
+        if (guesses.length + 1 > LIMITS.failedJoinsBurst) expect(replies.some((f) => f["code"] === "join_rate_limited")).toBe(true);
         // The victims' nameplate was joined already: nobody else can get into their mailbox.
         expect(replies.find((f) => f["r"] === 999)).toMatchObject({ t: "error", code: "crowded" });
       }),
@@ -187,7 +190,7 @@ describe("hostile clients", { timeout: 60_000 }, () => {
       { numRuns: 20 },
     );
     // Fill as many mailboxes as one connection may open, as full as they may get.
-    const c = await rawClient(relay.url);
+    const c = await rawClient(relay.url, abuserAddress());
     const blob = Buffer.alloc(1024).toString("base64url");
     let opened = 0;
     for (let i = 0; i < LIMITS.maxMailboxesPerConnection + 2; i++) {
@@ -212,10 +215,11 @@ describe("hostile clients", { timeout: 60_000 }, () => {
   });
 
   it("a connection flood past the per-address limit is refused with bye; the victims keep talking", async () => {
-    const n = LIMITS.maxConnectionsPerIp + 6;
+    const n = LIMITS.maxConnectionsPerAddress + 6;
+    const from = abuserAddress();
     const outcomes = await Promise.all(
       Array.from({ length: n }, async () => {
-        const ws = new WebSocket(relay.url);
+        const ws = new WebSocket(relay.url, { localAddress: from });
         ws.on("error", () => {});
         const first = await new Promise<string>((resolve) => {
           ws.once("message", (d) => resolve(JSON.parse(String(d)).t as string));
@@ -225,8 +229,8 @@ describe("hostile clients", { timeout: 60_000 }, () => {
       }),
     );
     const accepted = outcomes.filter((o) => o.first === "welcome").length;
-    // The two victims' connections count against 127.0.0.1 too.
-    expect(accepted).toBe(LIMITS.maxConnectionsPerIp - 2);
+    // The victims on 127.0.0.1 are another address: their connections do not count here.
+    expect(accepted).toBe(LIMITS.maxConnectionsPerAddress);
     expect(outcomes.filter((o) => o.first === "bye").length).toBe(n - accepted);
     await victimsStillTalk();
     await Promise.all(

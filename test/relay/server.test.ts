@@ -119,26 +119,30 @@ describe("relay protocol", () => {
     expect(metric(text, 'lethe_relay_drops_total{reason="mailbox_full"}')).toBe(1);
   });
 
-  it("limits nameplates and mailboxes per connection, claims per second, frames per second", async () => {
+  it("limits nameplates and mailboxes per connection, claims per address, frames per second", async () => {
     // A simulated clock that never advances: buckets never refill, so counts are exact.
     const clock = new SimulatedClock();
     const r = await relay({ clock, limits: { maxNameplatesPerConnection: 1, maxMailboxesPerConnection: 2, claimsBurst: 2, messagesBurst: 12, errorBudget: 100 } });
     const c = await r.client();
     expect(await c.req({ t: "host" })).toMatchObject({ t: "hosted" });
     expect(await c.req({ t: "host" })).toMatchObject({ code: "too_many_nameplates" });
-    expect(await c.req({ t: "host" })).toMatchObject({ code: "claim_rate_limited" });
+    // The claims budget belongs to the address: a second connection from it shares it.
+    const d = await r.client();
+    expect(await d.req({ t: "host" })).toMatchObject({ t: "hosted" });
+    expect(await d.req({ t: "join", nameplate: "5" })).toMatchObject({ code: "claim_rate_limited" });
+    d.close();
     await c.req({ t: "open", m: "1".repeat(32), side: "host" });
     expect(await c.req({ t: "open", m: "2".repeat(32), side: "host" })).toMatchObject({ code: "too_many_mailboxes" });
-    // 5 frames spent so far; 7 more pass, the 8th is refused.
-    const replies = await Promise.all(Array.from({ length: 8 }, () => c.req({ t: "ping" })));
-    expect(replies.map((f) => f.t)).toEqual([...Array(7).fill("pong"), "error"]);
-    expect(replies[7]).toMatchObject({ code: "rate_limited" });
+    // 4 frames spent on this connection so far (frames are counted per connection); 8 more pass, the 9th is refused.
+    const replies = await Promise.all(Array.from({ length: 9 }, () => c.req({ t: "ping" })));
+    expect(replies.map((f) => f.t)).toEqual([...Array(8).fill("pong"), "error"]);
+    expect(replies[8]).toMatchObject({ code: "rate_limited" });
     clock.increment(1000); // 50 frames/s refill
     expect(await c.req({ t: "ping" })).toMatchObject({ t: "pong" });
   });
 
-  it("refuses connections past the per-IP limit with a bye", async () => {
-    const r = await relay({ limits: { maxConnectionsPerIp: 2 } });
+  it("refuses connections past the per-address limit with a bye", async () => {
+    const r = await relay({ limits: { maxConnectionsPerAddress: 2 } });
     await r.client();
     await r.client();
     const { WebSocket } = await import("ws");

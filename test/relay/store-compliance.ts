@@ -1,142 +1,149 @@
 /**
  * Relay store compliance suite: every RelayStore (memory, Redis) runs these same tests.
  * `setup` returns a fresh store plus `expire()`, which moves time past the store's TTL and
- * nameplate cool-down (a simulated clock for memory; real short TTLs awaited via keyspace
- * state for Redis).
+ * both nameplate cool-downs (a simulated clock for memory; real short TTLs awaited via
+ * keyspace state for Redis). Events are observed through `attach`, as a relay instance does.
  */
 import { describe, expect, it } from "vitest";
 import type { RelayStore, StoreEvent } from "../../src/relay/store/types.js";
 
 export interface StoreTestSetup {
-  setup(options: { random?: () => number }): Promise<{ store: RelayStore; expire(): Promise<void> }>;
+  setup(): Promise<{ store: RelayStore; expire(): Promise<void> }>;
   teardown(store: RelayStore): Promise<void>;
 }
 
 const mb = (n: number) => n.toString(16).padStart(32, "0");
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
+/** Events per token, and a way to await the n-th one. */
+function inbox() {
+  const events = new Map<string, StoreEvent[]>();
+  const waiters: { token: string; n: number; resolve: () => void }[] = [];
+  return {
+    events,
+    deliver(token: string, e: StoreEvent) {
+      const list = events.get(token) ?? [];
+      list.push(e);
+      events.set(token, list);
+      for (const w of waiters.filter((w) => w.token === token && list.length >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+    of: (token: string) => events.get(token) ?? [],
+    until(token: string, n: number): Promise<void> {
+      if ((events.get(token) ?? []).length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ token, n, resolve }));
+    },
+  };
+}
+
 export function storeCompliance(name: string, t: StoreTestSetup): void {
   describe(`RelayStore compliance: ${name}`, () => {
-    const withStore = async (fn: (s: RelayStore, expire: () => Promise<void>) => Promise<void>, random?: () => number) => {
-      const { store, expire } = await t.setup(random ? { random } : {});
+    const withStore = async (fn: (s: RelayStore, box: ReturnType<typeof inbox>, expire: () => Promise<void>) => Promise<void>) => {
+      const { store, expire } = await t.setup();
+      const box = inbox();
+      await store.attach("i1", box.deliver);
+      await store.attach("i2", box.deliver);
       try {
-        await fn(store, expire);
+        await fn(store, box, expire);
       } finally {
         await t.teardown(store);
       }
     };
 
-    it("claims a small decimal nameplate that a joiner takes once; a second taker is told crowded", () =>
-      withStore(async (s) => {
-        const np = await s.claimNameplate(mb(1));
+    it("hosts on a small nameplate that a joiner takes once; the host is told peer; a second joiner is crowded", () =>
+      withStore(async (s, box) => {
+        const np = await s.host(mb(1), "i1.h");
         expect(np).toMatch(/^[1-9][0-9]?$/);
-        expect(await s.takeNameplate(np!)).toEqual({ ok: true, mailbox: mb(1) });
-        expect(await s.takeNameplate(np!)).toEqual({ ok: false, reason: "crowded" });
-        expect(await s.refreshNameplate(np!, mb(1))).toBe(false);
+        const joined = await s.join(np!, "i2.j");
+        expect(joined).toEqual({ ok: true, mailbox: mb(1), blobs: [], expired: 0, peerPresent: true });
+        await box.until("i1.h", 1);
+        expect(box.of("i1.h")).toEqual([{ kind: "peer" }]);
+        expect(await s.join(np!, "i2.k")).toEqual({ ok: false, reason: "crowded" });
+        expect(await s.join("424242", "i2.k")).toEqual({ ok: false, reason: "not_found" });
       }));
 
-    it("an unknown nameplate is not_found", () =>
-      withStore(async (s) => {
-        expect(await s.takeNameplate("424242")).toEqual({ ok: false, reason: "not_found" });
-      }));
-
-    it("never hands out a nameplate in use or cooling down; hands it out again after the cool-down", () =>
-      withStore(
-        async (s, expire) => {
-          // random() = 0 makes every candidate "1": the allocator can only ever offer nameplate 1.
-          expect(await s.claimNameplate(mb(1))).toBe("1");
-          expect(await s.claimNameplate(mb(2))).toBeUndefined();
-          expect(await s.refreshNameplate("1", mb(1))).toBe(true);
-          expect(await s.refreshNameplate("1", mb(2))).toBe(false);
-          await s.releaseNameplate("1", mb(2)); // not the owner's mailbox: no effect
-          expect(await s.takeNameplate("1")).toEqual({ ok: true, mailbox: mb(1) });
-          expect(await s.claimNameplate(mb(3))).toBeUndefined();
-          await expire();
-          expect(await s.takeNameplate("1")).toEqual({ ok: false, reason: "not_found" });
-          expect(await s.claimNameplate(mb(4))).toBe("1");
-          await s.releaseNameplate("1", mb(4));
-          // Released by its host (nobody joined): a joiner finds nothing, but it still cools down.
-          expect(await s.takeNameplate("1")).toEqual({ ok: false, reason: "not_found" });
-          expect(await s.claimNameplate(mb(5))).toBeUndefined();
-        },
-        () => 0,
-      ));
-
-    it("holds blobs per recipient side, in order, up to the limit, and drains them once", () =>
-      withStore(async (s) => {
-        const src = bytes(1, 2, 3);
-        expect(await s.hold(mb(7), "join", src, 3)).toBe("held");
-        src[0] = 99; // the store owns a copy
-        expect(await s.hold(mb(7), "join", bytes(4), 3)).toBe("held");
-        expect(await s.hold(mb(7), "join", bytes(), 3)).toBe("held");
-        expect(await s.hold(mb(7), "join", bytes(5), 3)).toBe("full");
-        expect(await s.hold(mb(7), "host", bytes(6), 3)).toBe("held");
-        expect((await s.stats()).heldBlobs).toBe(4);
-        const d = await s.drain(mb(7), "join");
-        expect(d.blobs.map((b) => [...b])).toEqual([[1, 2, 3], [4], []]);
-        expect((await s.drain(mb(7), "join")).blobs).toEqual([]);
-        expect((await s.drain(mb(7), "host")).blobs.map((b) => [...b])).toEqual([[6]]);
-        expect((await s.stats()).heldBlobs).toBe(0);
-      }));
-
-    it("presence belongs to a token: only its owner clears it", () =>
-      withStore(async (s) => {
-        expect(await s.isPresent(mb(9), "host")).toBe(false);
-        await s.setPresent(mb(9), "host", "a");
-        expect(await s.isPresent(mb(9), "host")).toBe(true);
-        expect(await s.isPresent(mb(9), "join")).toBe(false);
-        await s.setPresent(mb(9), "host", "b"); // a newer subscriber took over
-        await s.clearPresent(mb(9), "host", "a");
-        expect(await s.isPresent(mb(9), "host")).toBe(true);
-        await s.clearPresent(mb(9), "host", "b");
-        expect(await s.isPresent(mb(9), "host")).toBe(false);
-      }));
-
-    it("publishes blobs and peer events to the subscribers of one side only", () =>
-      withStore(async (s) => {
-        const got: StoreEvent[] = [];
-        const other: StoreEvent[] = [];
-        let arrived: () => void = () => {};
-        const unsub = await s.subscribe(mb(11), "join", (e) => {
-          got.push(e);
-          if (got.length === 3) arrived();
-        });
-        const unsubOther = await s.subscribe(mb(11), "host", (e) => other.push(e));
-        const done = new Promise<void>((r) => (arrived = r));
-        const big = new Uint8Array(65536).map((_, i) => i & 0xff);
-        await s.publish(mb(11), "join", { kind: "blob", blob: bytes(0, 255, 7) });
-        await s.publish(mb(11), "join", { kind: "peer" });
-        await s.publish(mb(11), "join", { kind: "blob", blob: big });
-        await done;
-        expect(got[0]!.kind === "blob" && [...got[0]!.blob]).toEqual([0, 255, 7]);
-        expect(got[1]).toEqual({ kind: "peer" });
-        expect(got[2]!.kind === "blob" && Buffer.from(got[2]!.blob).equals(Buffer.from(big))).toBe(true);
-        await unsub();
-        // After unsubscribing nothing more arrives; a round trip on the other side proves the
-        // later publish was processed.
-        let sawHost: () => void = () => {};
-        const hostSeen = new Promise<void>((r) => (sawHost = r));
-        await unsubOther();
-        const unsubHost = await s.subscribe(mb(11), "host", () => sawHost());
-        await s.publish(mb(11), "join", { kind: "blob", blob: bytes(1) });
-        await s.publish(mb(11), "host", { kind: "peer" });
-        await hostSeen;
-        expect(got).toHaveLength(3);
-        expect(other).toHaveLength(0);
-        await unsubHost();
-      }));
-
-    it("forgets everything after the TTL: held blobs, presence, nameplates", () =>
-      withStore(async (s, expire) => {
-        await s.hold(mb(13), "join", bytes(1, 2), 8);
-        await s.setPresent(mb(13), "host", "tok");
-        const np = await s.claimNameplate(mb(13));
-        expect(np).toBeDefined();
+    it("hands out nameplates in O(1) tiers: 99 distinct ≤ 2 digits, then 3 digits; never one in use or cooling down", () =>
+      withStore(async (s, _box, expire) => {
+        const first = [];
+        for (let i = 0; i < 99; i++) first.push(await s.host(mb(100 + i), `i1.h${i}`));
+        expect(new Set(first).size).toBe(99);
+        expect(first.every((n) => /^[1-9][0-9]?$/.test(n!))).toBe(true);
+        expect(await s.host(mb(300), "i1.x")).toMatch(/^[1-9][0-9]{2}$/);
+        // Joined (cool-down, "crowded") and released (cool-down, "not_found") ones stay out.
+        const joined = first[0]!;
+        const released = first[1]!;
+        expect((await s.join(joined, "i2.j")).ok).toBe(true);
+        await s.leave(mb(101), "host", "i1.h1", released);
+        expect(await s.join(released, "i2.k")).toEqual({ ok: false, reason: "not_found" });
+        for (let i = 0; i < 20; i++) expect([joined, released]).not.toContain(await s.host(mb(400 + i), `i1.y${i}`));
+        expect(await s.join(joined, "i2.l")).toEqual({ ok: false, reason: "crowded" });
+        // A leave by someone who no longer owns it changes nothing.
+        await s.leave(mb(999), "host", "i1.zz", first[2]);
+        expect((await s.join(first[2]!, "i2.m")).ok).toBe(true);
         await expire();
-        expect((await s.drain(mb(13), "join")).blobs).toEqual([]);
-        expect(await s.isPresent(mb(13), "host")).toBe(false);
-        expect(await s.takeNameplate(np!)).toEqual({ ok: false, reason: "not_found" });
-        expect(await s.refreshNameplate(np!, mb(13))).toBe(false);
+        // After the TTL and the cool-downs every small number is free again.
+        const again = [];
+        for (let i = 0; i < 99; i++) again.push(await s.host(mb(500 + i), `i1.a${i}`));
+        expect(new Set(again).size).toBe(99);
+        expect(again.every((n) => /^[1-9][0-9]?$/.test(n!))).toBe(true);
+      }));
+
+    it("delivers a post to the present side at once, else holds it in order up to the limit; open drains", () =>
+      withStore(async (s, box) => {
+        await s.open(mb(7), "host", "i1.h");
+        const src = bytes(1, 2, 3);
+        expect(await s.post(mb(7), "join", src, 3)).toEqual({ status: "held", expired: 0 });
+        src[0] = 99; // the store owns a copy
+        expect(await s.post(mb(7), "join", bytes(4), 3)).toMatchObject({ status: "held" });
+        expect(await s.post(mb(7), "join", bytes(), 3)).toMatchObject({ status: "held" });
+        expect(await s.post(mb(7), "join", bytes(5), 3)).toMatchObject({ status: "full" });
+        expect((await s.stats()).heldBlobs).toBe(3);
+        const opened = await s.open(mb(7), "join", "i2.j");
+        expect(opened.peerPresent).toBe(true);
+        expect(opened.blobs.map((b) => [...b])).toEqual([[1, 2, 3], [4], []]);
+        expect((await s.stats()).heldBlobs).toBe(0);
+        await box.until("i1.h", 1);
+        expect(box.of("i1.h")).toEqual([{ kind: "peer" }]);
+        const big = new Uint8Array(65536).map((_, i) => i & 0xff);
+        expect(await s.post(mb(7), "host", big, 3)).toEqual({ status: "delivered" });
+        expect(await s.post(mb(7), "join", bytes(0, 255, 7), 3)).toEqual({ status: "delivered" });
+        await box.until("i1.h", 2);
+        await box.until("i2.j", 1);
+        const toHost = box.of("i1.h")[1]!;
+        expect(toHost.kind === "blob" && Buffer.from(toHost.blob).equals(Buffer.from(big))).toBe(true);
+        const toJoin = box.of("i2.j")[0]!;
+        expect(toJoin.kind === "blob" && [...toJoin.blob]).toEqual([0, 255, 7]);
+        expect((await s.open(mb(7), "join", "i2.j2")).blobs).toEqual([]);
+      }));
+
+    it("a newer opener replaces the older one, who is told; presence belongs to a token", () =>
+      withStore(async (s, box) => {
+        await s.open(mb(9), "host", "i1.a");
+        await s.open(mb(9), "host", "i2.b");
+        await box.until("i1.a", 1);
+        expect(box.of("i1.a")).toEqual([{ kind: "replaced" }]);
+        await s.leave(mb(9), "host", "i1.a", undefined); // not the owner any more: no effect
+        expect(await s.post(mb(9), "host", bytes(1), 8)).toEqual({ status: "delivered" });
+        await s.leave(mb(9), "host", "i2.b", undefined);
+        expect(await s.post(mb(9), "host", bytes(2), 8)).toMatchObject({ status: "held" });
+        await box.until("i2.b", 1);
+        expect(box.of("i2.b")).toHaveLength(1);
+      }));
+
+    it("keeps what is refreshed; forgets everything else after the TTL: held blobs, presence, nameplates", () =>
+      withStore(async (s, _box, expire) => {
+        await s.post(mb(13), "join", bytes(1, 2), 8);
+        await s.open(mb(13), "host", "i1.p");
+        const np = await s.host(mb(14), "i1.q");
+        expect(np).toBeDefined();
+        expect(await s.stats()).toEqual({ heldBlobs: 1, nameplates: 1 });
+        await expire();
+        const opened = await s.open(mb(13), "join", "i2.r");
+        expect(opened.blobs).toEqual([]);
+        expect(opened.peerPresent).toBe(false);
+        expect(await s.join(np!, "i2.s")).toEqual({ ok: false, reason: "not_found" });
         expect(await s.stats()).toEqual({ heldBlobs: 0, nameplates: 0 });
       }));
   });

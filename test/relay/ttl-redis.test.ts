@@ -35,7 +35,7 @@ describe("relay TTL (Redis)", { timeout: 20_000 }, () => {
     const s = await busySession(r.url);
     const keys = await p.keys();
     const kinds = new Set(keys.map((k) => k.slice(p.prefix.length).split(":")[0]));
-    expect([...kinds].sort()).toEqual(["b", "cd", "np", "pr", "q", "sq"]);
+    expect([...kinds].sort()).toEqual(["b", "cd", "fq", "hc", "np", "nps", "pr", "q", "sq", "ui", "un"]);
     for (const k of keys) {
       const ttl = await p.redis.pttl(k);
       expect(ttl, k).toBeGreaterThan(0);

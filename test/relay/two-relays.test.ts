@@ -65,7 +65,11 @@ describe("two relays on one Redis", { timeout: 20_000 }, () => {
     expect(dec(await back)).toBe("live across relays");
   });
 
-  it("logs JSON lines with metadata only, and prints the listening line", () => {
+  it("logs JSON lines with metadata only, and prints the listening line", async () => {
+    // One line per connection, written when it closes and flushed (batched) at the latest on a
+    // graceful stop: close the clients, stop the relays, then read what they wrote.
+    for (const c of clients.splice(0)) await c.close();
+    for (const r of relays) expect(await r.stop()).toBe(0);
     for (const r of relays) {
       expect(r.stdout()).toMatch(/^listening on ws:\/\/127\.0\.0\.1:\d+\n$/);
       const lines = r.stderr().trim().split("\n").filter(Boolean);

@@ -2,13 +2,14 @@
  * The runtime's wire bodies: round trips, and hostile bytes are typed errors (BodyDecodeError
  * subclasses), never anything else.
  */
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { test, fc } from "@fast-check/vitest";
 import {
   decodeBody, decodeByeBody, decodePairingEnvelope, decodeSignalEnvelope, encodeBody, encodeBye,
   encodePairingEnvelope, encodeSignalEnvelope, type BodyPart,
 } from "../../src/runtime/codec.js";
 import { BodyDecodeError } from "../../src/runtime/errors.js";
+import type { EndReason } from "../../src/machines/protocol.js";
 
 const part: fc.Arbitrary<BodyPart> = fc.oneof(
   fc.record({ t: fc.constant("whole" as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
@@ -58,7 +59,20 @@ describe("codec", () => {
     expect(decodeSignalEnvelope(encodeSignalEnvelope({ kind: "transport", bytes: b }))).toEqual({ kind: "transport", bytes: b });
   });
 
-  test.prop([fc.constantFrom("user", "inactivity", "expired", "wrongCode", "pairingTimeout", "peerGone", "peerEnded", "error" as const)])(
+  it("a bye through the mailbox carries a BYE body; an oversized one is refused", () => {
+    const bye = encodeBye("verificationRejected");
+    const env = decodeSignalEnvelope(encodeSignalEnvelope({ kind: "bye", bytes: bye }));
+    expect(env.kind).toBe("bye");
+    expect(decodeByeBody(env.bytes)).toBe("verificationRejected");
+    expect(() => decodeSignalEnvelope(encodeSignalEnvelope({ kind: "bye", bytes: new Uint8Array(65) }))).toThrow(expect.objectContaining({ name: "SignalDecodeError" }));
+  });
+
+  // Typed as a Record so that a new EndReason fails the typecheck here until it is listed.
+  const reasons: Record<EndReason, true> = {
+    user: true, inactivity: true, expired: true, wrongCode: true, pairingTimeout: true,
+    peerGone: true, peerEnded: true, verificationRejected: true, error: true,
+  };
+  test.prop([fc.constantFrom(...(Object.keys(reasons) as EndReason[]))])(
     "BYE reasons round-trip; unknown reasons are refused",
     (r) => {
       expect(decodeByeBody(encodeBye(r))).toBe(r);

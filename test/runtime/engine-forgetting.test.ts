@@ -1,14 +1,14 @@
 /**
  * Forgetting on every end path (DESIGN §1.4): whatever ends the session, every key buffer is
- * zero, the doc and awareness are destroyed and cleared, the teardown registry is empty, the
- * simulated clock holds no timers, and events$ completes with ended{reason}.
+ * zero, the doc and awareness are destroyed and cleared, no actor, channel or mailbox is left, the
+ * test clock holds no timers, and events$ completes with ended{reason}.
  */
 import { describe, expect, it } from "vitest";
 import { Subject, merge } from "rxjs";
 import { generateCode } from "../../src/adapters/crypto/index.js";
 import { createYjsCrdt } from "../../src/adapters/crdt/yjs.js";
 import type { Crdt, CrdtMessage } from "../../src/adapters/crdt/types.js";
-import { createEnginePair, pendingTimers, type EnginePair } from "../../src/testing/index.js";
+import { createEnginePair, probeEngine, type EnginePair } from "../../src/testing/index.js";
 import { collectEvents, expectForgotten, watchKeys } from "./helpers.js";
 
 function watched(p: EnginePair) {
@@ -33,12 +33,14 @@ function evilCrdt(): { crdt: Crdt; inject: (m: CrdtMessage) => void } {
     awareness: inner.awareness,
     outbound$: merge(inner.outbound$, extra),
     changes$: inner.changes$,
+    synced$: inner.synced$,
     get destroyed() {
       return inner.destroyed;
     },
     syncStart: () => inner.syncStart(),
     receive: (m) => inner.receive(m),
     setPresence: (x) => inner.setPresence(x),
+    markActive: () => inner.markActive(),
     peers: () => inner.peers(),
     forgetPeers: () => inner.forgetPeers(),
     destroy: () => {
@@ -58,7 +60,7 @@ describe("engine: forgetting on every end path", () => {
     await p.settle();
     expectForgotten(p.b, w.kb, w.eb, "user");
     expectForgotten(p.a, w.ka, w.ea, "peerEnded");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("host shutdown: the host ends, the joiner sees peerEnded", async () => {
@@ -69,7 +71,7 @@ describe("engine: forgetting on every end path", () => {
     await p.settle();
     expectForgotten(p.a, w.ka, w.ea, "user");
     expectForgotten(p.b, w.kb, w.eb, "peerEnded");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("inactivity: no edits for inactivityMs ends both (pings are not activity)", async () => {
@@ -83,7 +85,7 @@ describe("engine: forgetting on every end path", () => {
     await p.advance(2_000);
     expectForgotten(p.a, w.ka, w.ea, "inactivity");
     expectForgotten(p.b, w.kb, w.eb, "inactivity");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("expiry: maxSessionMs after pairing ends both, with rotations on the way", async () => {
@@ -100,7 +102,7 @@ describe("engine: forgetting on every end path", () => {
     await p.advance(61_000);
     expectForgotten(p.a, w.ka, w.ea, "expired");
     expectForgotten(p.b, w.kb, w.eb, "expired");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("peer gone: a partition that never heals ends both after peerGoneMs", async () => {
@@ -113,7 +115,7 @@ describe("engine: forgetting on every end path", () => {
     await p.advance(20_000, 1_000);
     expectForgotten(p.a, w.ka, w.ea, "peerGone");
     expectForgotten(p.b, w.kb, w.eb, "peerGone");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("wrong code: both sides", async () => {
@@ -127,7 +129,7 @@ describe("engine: forgetting on every end path", () => {
     await p.settle();
     expectForgotten(p.a, w.ka, w.ea, "wrongCode");
     expectForgotten(p.b, w.kb, w.eb, "wrongCode");
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("fatal decode error: an authenticated peer sends a malformed y-protocols message", async () => {
@@ -151,7 +153,7 @@ describe("engine: forgetting on every end path", () => {
     expectForgotten(p.a, ka, ea, "error");
     expectForgotten(b, kb, eb, "peerEnded");
     await p.b.end();
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("pairing timeout: nobody joins within pairingTimeoutMs", async () => {
@@ -164,10 +166,10 @@ describe("engine: forgetting on every end path", () => {
     expect(ea.events.at(-1)).toEqual({ type: "ended", reason: "pairingTimeout" });
     expect(ea.completed()).toBe(true);
     for (const b of ka.buffers) expect(b.every((x) => x === 0)).toBe(true);
-    expect(p.a.debug.liveResources()).toEqual([]);
+    expect(probeEngine(p.a).liveResources()).toEqual([]);
     expect(p.a.doc.isDestroyed).toBe(true);
     await p.b.end();
-    expect(pendingTimers(p.clock)).toBe(0);
+    expect(p.clock.pending).toBe(0);
   });
 
   it("end() is idempotent, and events$ subscribed after the end replays ended and completes", async () => {

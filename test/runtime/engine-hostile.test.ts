@@ -8,7 +8,7 @@ import { merge, ReplaySubject, Subject } from "rxjs";
 import type { Signaling, SignalingSession } from "../../src/adapters/signaling/types.js";
 import type { Channel, Transport } from "../../src/adapters/transport/types.js";
 import { createSyncEngine, type EngineEvent } from "../../src/runtime/index.js";
-import { createMemoryNetwork, SimulatedClock } from "../../src/testing/index.js";
+import { createMemoryNetwork, TestClock } from "../../src/testing/index.js";
 
 /** Signaling whose sessions also deliver whatever the test pushes into `garbage`. */
 function leakySignaling(inner: Signaling, garbage: Subject<Uint8Array>): Signaling {
@@ -46,7 +46,7 @@ const errorsOf = (events: EngineEvent[]) =>
 
 describe("engine: hostile input", () => {
   it("garbage on signaling after pairing and on the channel is counted; the session works on", async () => {
-    const clock = new SimulatedClock();
+    const clock = new TestClock();
     const net = createMemoryNetwork({ seed: "hostile", clock });
     const sigGarbage = new ReplaySubject<Uint8Array>(); // replays into sessions opened later
     const chanGarbage = new Subject<Uint8Array>();

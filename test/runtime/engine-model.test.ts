@@ -8,7 +8,7 @@
  */
 import { describe, expect } from "vitest";
 import { test, fc } from "@fast-check/vitest";
-import { createEnginePair, type EnginePair } from "../../src/testing/index.js";
+import { createEnginePair, probeEngine, type EnginePair } from "../../src/testing/index.js";
 import { nodeAead } from "../../src/adapters/crypto/node.js";
 import { allZero } from "./helpers.js";
 
@@ -44,8 +44,8 @@ async function checkInvariants(m: Model, r: Real): Promise<void> {
     expect(a.snapshot().endReason).toBe(m.ended.a);
     expect(b.snapshot().endReason).toBe(m.ended.b);
     for (const buf of r.held) expect(allZero(buf)).toBe(true);
-    expect(a.debug.liveResources()).toEqual([]);
-    expect(b.debug.liveResources()).toEqual([]);
+    expect(probeEngine(a).liveResources()).toEqual([]);
+    expect(probeEngine(b).liveResources()).toEqual([]);
     return;
   }
   expect(a.snapshot().status).not.toBe("ended");
@@ -154,7 +154,7 @@ describe("engine: model-based", () => {
     async (seed, cmds) => {
       const p = createEnginePair({ seed, timings: TIMINGS, aead: nodeAead });
       const held: Uint8Array[] = [];
-      for (const e of [p.a, p.b]) e.debug.watchSecrets((live) => held.push(...live));
+      for (const e of [p.a, p.b]) probeEngine(e).watchSecrets((live) => held.push(...live));
       await p.pair();
       await fc.asyncModelRun(
         () => ({ model: { now: 0, lastActivity: 0, partitionedSince: null, ended: null, epoch: 0, keys: 0 }, real: { p, held } }),

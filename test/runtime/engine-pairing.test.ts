@@ -1,7 +1,7 @@
 /** Two engines over the memory network: pair, connect, sync, converge; wrong codes; bad input from the caller. */
 import { describe, expect, it } from "vitest";
 import { generateCode } from "../../src/adapters/crypto/index.js";
-import { createEnginePair } from "../../src/testing/index.js";
+import { createEnginePair, probeEngine } from "../../src/testing/index.js";
 import { allZero, collectEvents, watchKeys } from "./helpers.js";
 
 describe("engine: pairing and sync", () => {
@@ -89,8 +89,8 @@ describe("engine: pairing and sync", () => {
     // keys existed during the attempt (SPAKE2 key, confirmation keys) and are all zero now
     expect(ka.buffers.size + kb.buffers.size).toBeGreaterThan(0);
     for (const b of [...ka.buffers, ...kb.buffers]) expect(allZero(b)).toBe(true);
-    expect(p.a.debug.secretBuffers()).toEqual([]);
-    expect(p.b.debug.secretBuffers()).toEqual([]);
+    expect(probeEngine(p.a).secretBuffers()).toEqual([]);
+    expect(probeEngine(p.b).secretBuffers()).toEqual([]);
     // the code is burned: the nameplate is gone, a second attempt finds nobody
     const again = createEnginePair({ seed: "pair-wrong-2" });
     await expect(again.b.join(code)).rejects.toMatchObject({ name: "NameplateNotFoundError" });

@@ -1,6 +1,6 @@
 /**
  * Promise 5 of DESIGN §1: no secrets in observable state. Every key buffer that ever lived in
- * the engines' key stores is captured while live (a copy of its bytes, via debug.watchSecrets),
+ * the engines' key stores is captured while live (a copy of its bytes, via probeEngine(…).watchSecrets),
  * and the secret words of the pairing code are noted; then every inspection event (xstate
  * `inspect`), every state$ snapshot, every events$ payload and every error message is
  * serialized and searched for any 8-byte window of any key (hex, base64, decimal list) and for
@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { InspectionEvent } from "xstate";
-import { createEnginePair } from "../../src/testing/index.js";
+import { createEnginePair, probeEngine } from "../../src/testing/index.js";
 
 /** JSON with Uint8Array as hex, Maps/Sets expanded, functions dropped and cycles cut. */
 function serialize(x: unknown): string {
@@ -49,7 +49,7 @@ describe("no secrets in observable state", () => {
     const p = createEnginePair({ seed: "secrets", engineOptions: { inspect }, timings: { rotationMs: 60_000 } });
     const keys = new Map<string, Uint8Array>();
     for (const e of [p.a, p.b]) {
-      e.debug.watchSecrets((live) => {
+      probeEngine(e).watchSecrets((live) => {
         for (const b of live) if (b.some((x) => x !== 0)) keys.set(Buffer.from(b).toString("hex"), b.slice());
       });
       e.state$.subscribe((s) => observed.push(serialize(s)));

@@ -4,14 +4,16 @@
  */
 import { expect } from "vitest";
 import type { EngineEvent, SyncEngine } from "../../src/runtime/index.js";
+import { probeEngine } from "../../src/testing/index.js";
 
 /** Holds every secret buffer the engine's key store exposes, sampled on every event and state. */
 export function watchKeys(engine: SyncEngine): { buffers: Set<Uint8Array>; sample: () => void } {
   const buffers = new Set<Uint8Array>();
+  const probe = probeEngine(engine);
   const sample = () => {
-    for (const b of engine.debug.secretBuffers()) buffers.add(b);
+    for (const b of probe.secretBuffers()) buffers.add(b);
   };
-  engine.debug.watchSecrets((live) => {
+  probe.watchSecrets((live) => {
     for (const b of live) buffers.add(b);
   });
   return { buffers, sample };
@@ -37,12 +39,14 @@ export function expectForgotten(
   expect(engine.snapshot().endReason).toBe(reason);
   expect(keys.buffers.size).toBeGreaterThan(0);
   for (const b of keys.buffers) expect(allZero(b)).toBe(true);
-  expect(engine.debug.keyStoreWiped).toBe(true);
-  expect(engine.debug.secretBuffers()).toEqual([]);
+  const probe = probeEngine(engine);
+  expect(probe.keyStoreWiped).toBe(true);
+  expect(probe.docDestroyed).toBe(true);
+  expect(probe.secretBuffers()).toEqual([]);
   expect(engine.doc.isDestroyed).toBe(true);
   expect(engine.doc.getMap("prefs").size).toBe(0);
   expect(engine.awareness.getStates().size).toBe(0);
-  expect(engine.debug.liveResources()).toEqual([]);
+  expect(probe.liveResources()).toEqual([]);
   expect(ev.completed()).toBe(true);
   expect(ev.events.at(-1)).toEqual({ type: "ended", reason });
 }

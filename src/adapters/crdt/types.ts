@@ -19,6 +19,10 @@ import { LetheError } from "../../errors.js";
 /** One y-protocols message. `sync` = y-protocols/sync message, `awareness` = awareness update. */
 export interface CrdtMessage {
   readonly kind: "sync" | "awareness";
+  /**
+   * The message. On `outbound$` a fresh array the consumer owns: it carries document content,
+   * so the consumer zeroes it once it is packed into a frame or dropped (docs/threat-model.md).
+   */
   readonly bytes: Uint8Array;
   /**
    * On a sync step 1: "answer, and then start a round of your own". A side that suspects it
@@ -48,6 +52,11 @@ export interface Crdt {
   /** Every content change (not renewals). Completes on destroy. */
   readonly changes$: Observable<CrdtChange>;
   /**
+   * Emits each time the peer's answer to our sync step 1 (its step 2) has been applied: this doc
+   * then holds everything the peer had when it answered. Completes on destroy.
+   */
+  readonly synced$: Observable<void>;
+  /**
    * Begin a sync round with a (new) peer: emits SyncStep1 and our awareness state on outbound$.
    * The peer's step1 is answered with step2 on outbound$ by `receive`. With `request`, the
    * step1 is marked so the peer also starts its own round (a two-way repair).
@@ -67,6 +76,12 @@ export interface Crdt {
   receiveBatch?(messages: readonly CrdtMessage[]): void;
   /** Publish our presence record (merged into the local awareness state). */
   setPresence(presence: Presence): void;
+  /**
+   * Mark this device active without touching the document: a change of our awareness state
+   * (a counter), so it is a change here and, once it arrives, on the peer (the host app's
+   * `touch()`: both dead-man's switches hear it).
+   */
+  markActive(): void;
   /** The peer's presence records (by awareness client id), validated; malformed ones omitted. */
   peers(): ReadonlyArray<Presence & { readonly clientId: number }>;
   /** Mark the peer's awareness states offline (channel lost). */

@@ -11,8 +11,17 @@
  * - Awareness runs a wall-clock interval (renew every 15 s, drop peers after 30 s). Renewals are
  *   forwarded to the peer but never reported as changes, and removals with origin `timeout`
  *   (wall-clock driven) are not changes either: the wall clock must not touch the lifecycle.
- * - destroy() forgets content before destroying: it clears every shared type in one transaction
- *   (Yjs' GC then drops the deleted content), clears awareness states/meta, then destroys both.
+ * - destroy() forgets content before destroying: it zeroes every binary value the doc holds
+ *   (the app's own arrays too: Yjs keeps them by reference), clears every shared type in one
+ *   transaction (Yjs' GC then drops the deleted content), clears awareness states/meta, then
+ *   destroys both. Strings cannot be erased in JavaScript; docs/threat-model.md has the figure.
+ * - Copies of the content we make ourselves are zeroed once used: our lib0 encoders after their
+ *   bytes were copied out, the state update we answer a sync step 1 with, and lib0's module-level
+ *   string scratch buffer (every string Yjs encodes passes through it) at destroy, and the update
+ *   array Yjs hands to 'update' listeners when ours is the only listener (else the app's
+ *   listeners share it, and it is left alone).
+ * - The bytes of every message on `outbound$` belong to the consumer (the runtime), which zeroes
+ *   them once packed into a frame or dropped.
  */
 import { Subject } from "rxjs";
 import * as Y from "yjs";
@@ -30,6 +39,53 @@ const WIPE = Symbol("lethe.wipe");
 /** Bound on one presence field, so a hostile peer cannot make `peers()` return megabytes. */
 const MAX_PRESENCE_FIELD = 256;
 
+/** lib0 encoders keep their chunks for the GC, unzeroed: zero them once the bytes are copied out. */
+function clearEncoder(e: encoding.Encoder): void {
+  e.cbuf.fill(0);
+  for (const b of e.bufs) b.fill(0);
+}
+
+/** Bytes of an encoder, with the encoder's own buffers zeroed. */
+function takeBytes(e: encoding.Encoder): Uint8Array {
+  const bytes = encoding.toUint8Array(e);
+  clearEncoder(e);
+  return bytes;
+}
+
+/** Zeroes every Uint8Array inside a value Yjs stores (JSON-like trees; depth bounded). */
+function zeroBinaries(v: unknown, depth = 0): void {
+  if (depth > 64 || v === null || typeof v !== "object") return;
+  if (v instanceof Uint8Array) v.fill(0);
+  else if (Array.isArray(v)) for (const x of v) zeroBinaries(x, depth + 1);
+  else if (!(v instanceof Y.AbstractType)) for (const x of Object.values(v)) zeroBinaries(x, depth + 1);
+}
+
+/** Zeroes the binary values held by the doc's items (ContentBinary, and any inside ContentAny/JSON/Embed). */
+function zeroDocBinaries(doc: Y.Doc): void {
+  doc.store.clients.forEach((structs) => {
+    for (const s of structs) {
+      if (!(s instanceof Y.Item)) continue;
+      const c = s.content;
+      if (c instanceof Y.ContentBinary) c.content.fill(0);
+      else if (c instanceof Y.ContentAny || c instanceof Y.ContentJSON) zeroBinaries(c.arr);
+      else if (c instanceof Y.ContentEmbed) zeroBinaries(c.embed);
+    }
+  });
+}
+
+/**
+ * lib0's `writeVarString` passes every string through one module-level 30 KB scratch buffer
+ * that nobody clears. Encoding a string that fills it (9,999 three-byte characters) overwrites
+ * what the session's strings left there.
+ */
+let scratchFiller: string | undefined;
+function overwriteLib0StringScratch(): void {
+  scratchFiller ??= "\u0800".repeat(9_999);
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, scratchFiller);
+  clearEncoder(e);
+}
+
 export interface YjsCrdtOptions {
   /** Use an existing (empty) doc; default a fresh Y.Doc with GC on. */
   readonly doc?: Y.Doc;
@@ -43,19 +99,33 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
   const awareness = new Awareness(doc);
   const outbound = new Subject<CrdtMessage>();
   const changes = new Subject<CrdtChange>();
+  const synced = new Subject<void>();
   let destroyed = false;
+  /** A step 2 was applied in the current receive/receiveBatch call (announced once it returns). */
+  let step2Applied = false;
+  /** markActive() calls so far: the counter in our awareness state that makes each one a change. */
+  let activeMarks = 0;
 
   const emitSync = (write: (e: encoding.Encoder) => void, request = false): void => {
     const e = encoding.createEncoder();
     write(e);
-    const bytes = encoding.toUint8Array(e);
+    const bytes = takeBytes(e);
     outbound.next(request ? { kind: "sync", bytes, request } : { kind: "sync", bytes });
   };
 
   const onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === WIPE) return;
-    changes.next({ kind: "doc", origin: origin === REMOTE ? "remote" : "local" });
-    if (origin !== REMOTE) emitSync((e) => syncProtocol.writeUpdate(e, update));
+    if (origin !== WIPE) {
+      changes.next({ kind: "doc", origin: origin === REMOTE ? "remote" : "local" });
+      if (origin !== REMOTE) emitSync((e) => syncProtocol.writeUpdate(e, update));
+    }
+    // Yjs made this array for the 'update' listeners; when ours is the only one, nobody else
+    // will read it, so its copy of the content goes now rather than with the GC.
+    if (onlyUpdateListener()) update.fill(0);
+  };
+  const onlyUpdateListener = (): boolean => {
+    const observers = (doc as unknown as { _observers?: Map<string, Set<unknown>> })._observers;
+    const set = observers?.get("update");
+    return set !== undefined && set.size === 1 && set.has(onUpdate);
   };
   const onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
@@ -83,14 +153,21 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     let type: number;
     let payload: Uint8Array | undefined;
     let reply: encoding.Encoder | undefined;
+    let isStep2 = false;
     try {
       const d = decoding.createDecoder(bytes);
       type = decoding.readVarUint(d);
       if (type === syncProtocol.messageYjsSyncStep1) {
+        // y-protocols' readSyncStep1, with the state update zeroed once copied into the reply.
+        const stateVector = decoding.readVarUint8Array(d);
+        const update = Y.encodeStateAsUpdate(doc, stateVector);
         reply = encoding.createEncoder();
-        syncProtocol.readSyncStep1(d, reply, doc);
+        encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2);
+        encoding.writeVarUint8Array(reply, update);
+        update.fill(0);
       } else if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) {
         payload = decoding.readVarUint8Array(d);
+        isStep2 = type === syncProtocol.messageYjsSyncStep2;
       } else {
         throw new CrdtDecodeError(`unknown y-protocols sync message type ${type}`);
       }
@@ -100,7 +177,7 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
       throw new CrdtDecodeError("malformed y-protocols sync message", { cause: err });
     }
     if (reply !== undefined) {
-      outbound.next({ kind: "sync", bytes: encoding.toUint8Array(reply) });
+      outbound.next({ kind: "sync", bytes: takeBytes(reply) });
       if (request) emitSync((e) => syncProtocol.writeSyncStep1(e, doc)); // the peer asked for a round back
       return;
     }
@@ -109,6 +186,13 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     } catch (err) {
       throw new CrdtDecodeError("the peer's Yjs update could not be applied", { cause: err });
     }
+    if (isStep2) step2Applied = true;
+  };
+
+  const announceSynced = (): void => {
+    if (!step2Applied) return;
+    step2Applied = false;
+    synced.next();
   };
 
   const receiveAwareness = (bytes: Uint8Array): void => {
@@ -139,6 +223,7 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     awareness,
     outbound$: outbound.asObservable(),
     changes$: changes.asObservable(),
+    synced$: synced.asObservable(),
     get destroyed() {
       return destroyed;
     },
@@ -151,16 +236,28 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     },
     receive(message) {
       alive();
-      receiveOne(message);
+      try {
+        receiveOne(message);
+      } finally {
+        announceSynced();
+      }
     },
     receiveBatch(messages) {
       alive();
-      if (messages.length === 1) return receiveOne(messages[0]!);
-      // One remote transaction for the whole batch: every nested applyUpdate joins it, so Yjs
-      // runs its cleanup (observers, the update event and its re-encoding) once, not per message.
-      Y.transact(doc, () => {
-        for (const m of messages) receiveOne(m);
-      }, REMOTE, false);
+      try {
+        if (messages.length === 1) return receiveOne(messages[0]!);
+        // One remote transaction for the whole batch: every nested applyUpdate joins it, so Yjs
+        // runs its cleanup (observers, the update event and its re-encoding) once, not per message.
+        Y.transact(doc, () => {
+          for (const m of messages) receiveOne(m);
+        }, REMOTE, false);
+      } finally {
+        announceSynced();
+      }
+    },
+    markActive() {
+      alive();
+      awareness.setLocalStateField("active", ++activeMarks);
     },
     setPresence(presence) {
       alive();
@@ -189,7 +286,9 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
       doc.off("update", onUpdate);
       awareness.off("update", onAwarenessUpdate);
       awareness.off("change", onAwarenessChange);
-      // Forget the content: delete everything (GC drops deleted content), then destroy.
+      // Forget the content: zero the binary values, delete everything (GC drops deleted
+      // content), then destroy.
+      zeroDocBinaries(doc);
       // Item by item, so it works for every root type, including ones that arrived from the
       // peer and were never opened here (Yjs keeps those as plain AbstractTypes).
       doc.transact((tr) => {
@@ -206,8 +305,10 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
       awareness.states.clear();
       awareness.meta.clear();
       doc.destroy();
+      overwriteLib0StringScratch();
       outbound.complete();
       changes.complete();
+      synced.complete();
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * node:crypto AES-256-GCM backend (Node only; import it through `lethe-sync/crypto/node`).
- * Same bytes as nobleAead. node:crypto copies the key into an OpenSSL cipher context per call,
- * and OpenSSL cleanses that context when it is freed; the only JS-visible copy is our buffer.
+ * Same bytes as nobleAead. Each call creates a Cipheriv/Decipheriv; node:crypto reads the key
+ * from our (off-heap) buffer without a JavaScript copy and OpenSSL expands it into the cipher
+ * context, which `final()` frees and OpenSSL cleanses (EVP_CIPHER_CTX_free). No KeyObject is
+ * made. The memory scan (test/forgetting) finds no key copy after a session on this backend.
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { AEAD_TAG_BYTES, checkAeadInputs, type Aead } from "./aead.js";
@@ -37,6 +39,8 @@ export const nodeAead: Aead = {
     const out = new Uint8Array(body.length + fin.length);
     out.set(body, 0);
     out.set(fin, body.length);
+    body.fill(0); // plaintext copies we no longer need
+    fin.fill(0);
     return out;
   },
 };

@@ -1,7 +1,7 @@
 /**
  * Small byte helpers for the crypto adapter: input checks with labelled messages (TypeError for
- * type, RangeError for length, like noble's `abytes`), constant-time comparison, zeroing, and
- * big-endian integer codecs for headers.
+ * type, RangeError for length, like noble's `abytes`), constant-time comparison, zeroing,
+ * off-heap allocation for secrets, and big-endian integer codecs for headers.
  */
 
 /** Throws TypeError unless `value` is a Uint8Array; RangeError if `length` is given and differs. */
@@ -25,6 +25,15 @@ export function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function zero(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) if (b) b.fill(0);
 }
+
+/**
+ * A zero-filled buffer whose bytes live outside V8's heap, in the ArrayBuffer's own backing
+ * store, which the garbage collector never moves or copies: zeroing it erases the only copy.
+ * (`new Uint8Array(n)` with n <= 64 keeps its bytes inside the heap, where a GC move leaves the
+ * old copy behind, and reading `.buffer` on it copies the bytes out to a new store.) Every
+ * secret and every secret temporary is born in one of these.
+ */
+export const offHeap = (length: number): Uint8Array => new Uint8Array(new ArrayBuffer(length));
 
 /** Concatenates into one new buffer. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
@@ -84,15 +93,4 @@ export function readU64n(b: Uint8Array, offset: number): number {
   const hi = readU32(b, offset);
   if (hi > 0x1f_ffff) return -1;
   return hi * 0x1_0000_0000 + readU32(b, offset + 4);
-}
-
-/** Writes `n` (0 <= n < 2^64) as u64 big-endian at `offset`. */
-export function writeU64(out: Uint8Array, offset: number, n: bigint): void {
-  writeU32(out, offset, Number((n >> 32n) & 0xffffffffn));
-  writeU32(out, offset + 4, Number(n & 0xffffffffn));
-}
-
-/** Reads a u64 big-endian at `offset`. */
-export function readU64(b: Uint8Array, offset: number): bigint {
-  return (BigInt(readU32(b, offset)) << 32n) | BigInt(readU32(b, offset + 4));
 }

@@ -3,7 +3,9 @@
  * docs/protocol.md §1). Words are from the PGP list, odd list first, alternating; one random
  * byte per word. Parsing accepts what a person types (case, surrounding space, doubled or odd
  * separators, Unicode forms via NFC) and returns the canonical code as UTF-8 bytes, which is
- * the SPAKE2 password. The canonical string exists only inside `parseCode`.
+ * the SPAKE2 password. The password is assembled from the word list's own strings straight into
+ * an off-heap buffer: no string of the whole canonical code is ever made (the text the person
+ * typed is the caller's string; JavaScript cannot erase it).
  *
  * Typing help, as magic-wormhole's tab completion: `completeCode` completes the word being typed
  * from the list for its position (the odd and even lists share no word, so the position decides
@@ -11,7 +13,7 @@
  */
 import { randomBytes } from "@noble/hashes/utils.js";
 import { isNameplate } from "../../protocol/rendezvous.js";
-import { abytes } from "./bytes.js";
+import { abytes, offHeap } from "./bytes.js";
 import { CodeFormatError, SwappedWordsError, UnknownWordError } from "./errors.js";
 import type { RandomSource } from "./spake2.js";
 import { byteOf, listFor } from "./words.js";
@@ -34,7 +36,7 @@ export interface GenerateCodeOptions {
 export interface ParsedCode {
   /** Canonical nameplate (decimal, no leading zeros); public. */
   readonly nameplate: string;
-  /** UTF-8 of the canonical whole code; the SPAKE2 password. Zero it when done. */
+  /** UTF-8 of the canonical whole code, off-heap; the SPAKE2 password. Zero it when done. */
   readonly password: Uint8Array;
 }
 
@@ -73,8 +75,9 @@ export function parseCode(text: string): ParsedCode {
   const nameplate = canonicalNameplate(first);
   if (words.length === 0) throw new CodeFormatError("code has no words after the nameplate");
   if (words.length > MAX_CODE_WORDS) throw new CodeFormatError(`code has more than ${MAX_CODE_WORDS} words`);
-  words.forEach((w, i) => {
-    if (byteOf(w, i) !== undefined) return;
+  const canonical = words.map((w, i) => {
+    const b = byteOf(w, i);
+    if (b !== undefined) return listFor(i)[b] as string;
     const next = words[i + 1];
     // Both words valid, each in the other's place: the person swapped them.
     if (next !== undefined && byteOf(w, i + 1) !== undefined && byteOf(next, i) !== undefined) {
@@ -82,7 +85,24 @@ export function parseCode(text: string): ParsedCode {
     }
     throw new UnknownWordError(w, i + 1, suggest(w, listFor(i)), byteOf(w, i + 1) !== undefined);
   });
-  return { nameplate, password: new TextEncoder().encode([nameplate, ...words].join("-")) };
+  return { nameplate, password: passwordBytes(nameplate, canonical) };
+}
+
+/** "<nameplate>-<word>-<word>…" as bytes (digits and list words are ASCII), off-heap. */
+function passwordBytes(nameplate: string, words: readonly string[]): Uint8Array {
+  let length = nameplate.length;
+  for (const w of words) length += 1 + w.length;
+  const out = offHeap(length);
+  let at = 0;
+  const put = (s: string) => {
+    for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  };
+  put(nameplate);
+  for (const w of words) {
+    out[at++] = 0x2d; // "-"
+    put(w);
+  }
+  return out;
 }
 
 export interface CompleteCodeOptions {

@@ -26,6 +26,8 @@ export const FrameType = {
   PING: 5,
   PONG: 6,
   BYE: 7,
+  /** Strict verification: the person confirmed the words on the sending device (empty body). */
+  VERIFIED: 8,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

@@ -31,9 +31,13 @@
  *     open() returns seq as a bigint; on the wire it is a u64, always < 2^53 (docs/protocol.md §5).
  *     Frames must be delivered in order (a frame at e+1 overtaking the ROTATE_ACK is UnknownEpochError).
  * AEAD: interface Aead { name; seal; open; sealInto? }, nobleAead, defaultAead().
- *   Picking per platform: the browser entry of the runtime imports `defaultAead` from here (noble);
- *   the Node entry imports it from `lethe-sync/crypto/node` (src/adapters/crypto/node.ts), where
- *   it returns nodeAead (node:crypto, 5–31× faster). Same names, split by file, no `if`.
+ * Key agreement (the ratchet's X25519): interface KeyAgreement { name; generate(keyStore, random?) },
+ *   nobleX25519, defaultKeyAgreement().
+ *   Picking per platform: the browser entry of the runtime imports the defaults from here (noble);
+ *   the Node entry imports them from `lethe-sync/crypto/node` (src/adapters/crypto/node.ts), where
+ *   they return nodeAead (node:crypto, 5–31× faster) and nodeX25519 (private keys stay in
+ *   OpenSSL). Same names, split by file, no `if`.
+ * Memory: every secret lives in an off-heap KeyStore buffer (docs/threat-model.md).
  */
 export { startA, startB, startSymmetric, passwordToScalar, SPAKE2_MESSAGE_BYTES, SPAKE2_KEY_BYTES } from "./spake2.js";
 export type { Spake2, RandomSource } from "./spake2.js";
@@ -43,7 +47,7 @@ export { EVEN_WORDS, ODD_WORDS } from "./words.js";
 export { createKeyStore } from "./key-store.js";
 export type { KeyStore } from "./key-store.js";
 export { createPairingHandshake, DEFAULT_IDENTITY, SAS_WORDS, CONFIRMATION_TAG_BYTES } from "./pairing.js";
-export type { PairingHandshake, PairingHandshakeOptions } from "./pairing.js";
+export type { HandshakePhase, PairingHandshake, PairingHandshakeOptions } from "./pairing.js";
 export { createSecureChannel, ROTATE_BODY_BYTES, MAX_SIGNAL_BYTES } from "./secure-channel.js";
 export type { OpenedFrame, SecureChannel, SecureChannelOptions } from "./secure-channel.js";
 export { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FRAME_VERSION, DEFAULT_MAX_FRAME_BYTES } from "./frame.js";
@@ -51,4 +55,6 @@ export { DEFAULT_REPLAY_WINDOW } from "./replay-window.js";
 export type { Direction } from "./key-schedule.js";
 export { nobleAead, defaultAead, AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "./aead.js";
 export type { Aead } from "./aead.js";
+export { nobleX25519, defaultKeyAgreement } from "./key-agreement.js";
+export type { EphemeralKey, KeyAgreement } from "./key-agreement.js";
 export * from "./errors.js";

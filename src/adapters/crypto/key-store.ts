@@ -1,21 +1,31 @@
 /**
- * The KeyStore owns every secret Uint8Array of one session: SPAKE2 output, confirmation keys,
- * roots, traffic and signal keys, X25519 ephemeral secrets. `wipe()` zeroes all of them at once
- * (DESIGN §1 promise 4); a test can hold `secretBuffers()` and see zeros afterwards.
+ * The KeyStore owns every secret Uint8Array of one session: the pairing code's bytes, SPAKE2
+ * output, confirmation keys, roots, traffic and signal keys, X25519 ephemeral secrets and DH
+ * outputs. `wipe()` zeroes all of them at once (DESIGN §1 promise 4); a test can hold
+ * `secretBuffers()` and see zeros afterwards.
  *
- * Buffers are allocated here (`alloc`) or handed over (`adopt`) and given back with `release`,
- * which zeroes at once. The pairing result travels from the handshake to the secure channel
- * through a module-private slot, so no public API hands key bytes around.
+ * Every buffer the store owns is off-heap (`offHeap`, bytes.ts): V8 never moves or copies its
+ * bytes, so zeroing it erases the only copy. Secrets are born in one (`alloc`, `derive`: the
+ * derivation writes straight into it); a secret that had to be computed elsewhere is copied in
+ * by `adopt`, which zeroes the source at once. The store never hands out a view (`subarray`,
+ * `.buffer`) of a buffer it owns. The pairing result travels from the handshake to the secure
+ * channel through a module-private slot, so no public API hands key bytes around.
  */
+import { offHeap } from "./bytes.js";
 import { KeyStoreWipedError } from "./errors.js";
 
 export interface KeyStore {
-  /** True once `wipe()` ran; every later `alloc`/`adopt` throws KeyStoreWipedError. */
+  /** True once `wipe()` ran; every later `alloc`/`adopt`/`derive` throws KeyStoreWipedError. */
   readonly wiped: boolean;
-  /** A new zero-filled secret buffer owned by the store. `label` is for counting only. */
+  /** A new zero-filled, off-heap secret buffer owned by the store. `label` is for counting only. */
   alloc(label: string, length: number): Uint8Array;
-  /** Takes ownership of an existing secret buffer (zeroed by `release` or `wipe`). */
-  adopt(label: string, buffer: Uint8Array): Uint8Array;
+  /** `alloc`, then `write` fills it (a derivation writing its output in place); released if `write` throws. */
+  derive(label: string, length: number, write: (out: Uint8Array) => void): Uint8Array;
+  /**
+   * Copies `source` into a new off-heap store buffer and zeroes `source` at once (also when
+   * refused); returns the store's buffer. For secrets a library handed back in its own array.
+   */
+  adopt(label: string, source: Uint8Array): Uint8Array;
   /** Zeroes the buffer now and forgets it. Unknown buffers are zeroed too. */
   release(buffer: Uint8Array | undefined): void;
   /** Zeroes every buffer the store owns and refuses new ones. Idempotent. */
@@ -38,6 +48,8 @@ export interface PairingMaterial {
   /** Signal keys (send, receive), store-owned. */
   readonly signalSend: Uint8Array;
   readonly signalReceive: Uint8Array;
+  /** k_hello for the LAN mailbox hello (docs/protocol.md §8), store-owned. */
+  readonly helloKey: Uint8Array;
   /** Public 128-bit mailbox id as lower-case hex (derived one-way; not a secret). */
   readonly mailboxId: string;
 }
@@ -58,9 +70,22 @@ export function takePairing(store: KeyStore): PairingMaterial | undefined {
   return m;
 }
 
-/** Internal: is a confirmed pairing waiting in this store? */
-export function hasPairing(store: KeyStore): boolean {
-  return pairingSlot.has(store);
+type RetireListener = (label: string, buffer: Uint8Array) => void;
+const retireListeners = new Set<RetireListener>();
+
+/**
+ * Internal test hook (no public entry exports it): `fn` sees every store buffer right before the
+ * store zeroes it, so a memory-scan test knows each key value that existed. A listener must not
+ * copy the bytes in the clear (the scan would find its copy).
+ */
+export function watchRetiredKeys(fn: RetireListener): () => void {
+  retireListeners.add(fn);
+  return () => void retireListeners.delete(fn);
+}
+
+function retire(label: string, buffer: Uint8Array): void {
+  for (const fn of retireListeners) fn(label, buffer);
+  buffer.fill(0);
 }
 
 class Store implements KeyStore {
@@ -71,23 +96,37 @@ class Store implements KeyStore {
     return this.#wiped;
   }
   alloc(label: string, length: number): Uint8Array {
-    return this.adopt(label, new Uint8Array(length));
-  }
-  adopt(label: string, buffer: Uint8Array): Uint8Array {
-    if (this.#wiped) {
-      buffer.fill(0);
-      throw new KeyStoreWipedError("key store is wiped");
-    }
+    if (this.#wiped) throw new KeyStoreWipedError("key store is wiped");
+    const buffer = offHeap(length);
     this.#live.set(buffer, label);
     return buffer;
   }
+  derive(label: string, length: number, write: (out: Uint8Array) => void): Uint8Array {
+    const out = this.alloc(label, length);
+    try {
+      write(out);
+    } catch (e) {
+      this.release(out);
+      throw e;
+    }
+    return out;
+  }
+  adopt(label: string, source: Uint8Array): Uint8Array {
+    try {
+      const buffer = this.alloc(label, source.length);
+      buffer.set(source);
+      return buffer;
+    } finally {
+      source.fill(0);
+    }
+  }
   release(buffer: Uint8Array | undefined): void {
     if (!buffer) return;
-    buffer.fill(0);
+    retire(this.#live.get(buffer) ?? "unknown", buffer);
     this.#live.delete(buffer);
   }
   wipe(): void {
-    for (const b of this.#live.keys()) b.fill(0);
+    for (const [b, label] of this.#live) retire(label, b);
     this.#live.clear();
     this.#wiped = true;
     pairingSlot.delete(this);

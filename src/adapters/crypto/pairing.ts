@@ -6,25 +6,29 @@
  *      and burns the attempt; success installs root_0 and the epoch-0 keys in the KeyStore.
  *
  * Directions "lo"/"hi" come from the bytewise order of the two 33-byte SPAKE2 messages, so
- * both sides agree without roles. Every secret lives in the KeyStore and is released as soon as
- * it is no longer needed.
+ * both sides agree without roles. Every secret is born in a KeyStore buffer (the code's bytes
+ * are copied in and the caller's array zeroed; K, kc_lo, kc_hi, root_0 and the epoch-0 keys are
+ * derived in place) and released as soon as it is no longer needed: the code's bytes once SPAKE2
+ * has started, K and the confirmation keys once `confirm` has run, whatever its outcome.
  */
 import { abytes, compareBytes, ctEqual, utf8 } from "./bytes.js";
 import { PairingStateError, WrongCodeError } from "./errors.js";
 import {
-  confirmationKeys,
+  confirmationKeysInto,
   confirmationTag,
+  helloKeyInto,
   mailboxBytes,
   otherDirection,
-  rootKey,
+  rootKeyInto,
   sasBytes,
-  signalKey,
-  trafficKey,
+  signalKeyInto,
+  trafficKeyInto,
   transcriptHash,
   type Direction,
 } from "./key-schedule.js";
 import { installPairing, type KeyStore } from "./key-store.js";
-import { startSymmetric, type RandomSource, type Spake2 } from "./spake2.js";
+import type { RandomSource } from "./random.js";
+import { SPAKE2_KEY_BYTES, startSymmetricIn, type Spake2 } from "./spake2.js";
 import { sasWords } from "./words.js";
 
 /** Default SPAKE2 identity for Lethe pairing. */
@@ -34,7 +38,10 @@ export const SAS_WORDS = 4;
 export const CONFIRMATION_TAG_BYTES = 32;
 
 export interface PairingHandshakeOptions {
-  /** The canonical code as UTF-8 bytes (from `parseCode`); the caller may zero it afterwards. */
+  /**
+   * The canonical code as UTF-8 bytes (from `parseCode`). Taken over: copied into the key store
+   * and zeroed at once; the store's copy is released as soon as SPAKE2 has started.
+   */
   readonly password: Uint8Array;
   /** SPAKE2 identity; default UTF-8 "lethe/v1". */
   readonly identity?: Uint8Array;
@@ -47,6 +54,11 @@ export interface PairingHandshake {
   readonly message: Uint8Array;
   /** Our direction once `receive` ran. */
   readonly direction: Direction | undefined;
+  /**
+   * Where the single-use handshake is: `sent` (our message is out; expects the peer's),
+   * `received` (expects the peer's tag), `confirmed`, or `failed` (a refused input burned it).
+   */
+  readonly phase: HandshakePhase;
   /** Finishes SPAKE2 with the peer's message; returns our 32-byte confirmation tag (public). */
   receive(peerMessage: Uint8Array): Uint8Array;
   /** Verifies the peer's tag; throws WrongCodeError on mismatch. */
@@ -55,26 +67,32 @@ export interface PairingHandshake {
   sas(): readonly string[];
 }
 
-type Phase = "sent" | "received" | "confirmed" | "failed";
+export type HandshakePhase = "sent" | "received" | "confirmed" | "failed";
 
 export function createPairingHandshake(options: PairingHandshakeOptions): PairingHandshake {
   const { keyStore } = options;
   const identity = options.identity ?? utf8(DEFAULT_IDENTITY);
-  const spake: Spake2 = options.random
-    ? startSymmetric(options.password, identity, options.random)
-    : startSymmetric(options.password, identity);
+  const password = keyStore.adopt("pairing-code", abytes(options.password, "password"));
+  let spake: Spake2;
+  try {
+    spake = startSymmetricIn(keyStore, password, identity, options.random);
+  } finally {
+    keyStore.release(password); // SPAKE2 keeps only w and SHA256(pw); the code is not needed again
+  }
   const message = spake.message;
-  let phase: Phase = "sent";
+  let phase: HandshakePhase = "sent";
   let direction: Direction | undefined;
   let k: Uint8Array | undefined;
-  let kc: Uint8Array | undefined;
+  let kcLo: Uint8Array | undefined;
+  let kcHi: Uint8Array | undefined;
   let th: Uint8Array | undefined;
   let words: readonly string[] | undefined;
 
   const cleanup = () => {
     keyStore.release(k);
-    keyStore.release(kc);
-    k = kc = undefined;
+    keyStore.release(kcLo);
+    keyStore.release(kcHi);
+    k = kcLo = kcHi = undefined;
   };
 
   return {
@@ -82,43 +100,56 @@ export function createPairingHandshake(options: PairingHandshakeOptions): Pairin
     get direction() {
       return direction;
     },
+    get phase() {
+      return phase;
+    },
     receive(peerMessage) {
       if (phase !== "sent") throw new PairingStateError(`receive called in phase ${phase}`);
       phase = "failed"; // until it succeeds; a refused message burns the attempt
-      k = keyStore.adopt("spake2-key", spake.finish(peerMessage));
-      direction = compareBytes(message, peerMessage) < 0 ? "lo" : "hi";
-      const [lo, hi] = direction === "lo" ? [message, peerMessage] : [peerMessage, message];
-      th = transcriptHash(lo, hi);
-      kc = keyStore.adopt("confirm-keys", confirmationKeys(k, th));
-      const ours = direction === "lo" ? kc.subarray(0, 32) : kc.subarray(32, 64);
-      phase = "received";
-      return confirmationTag(ours, direction, th);
+      try {
+        k = keyStore.derive("spake2-key", SPAKE2_KEY_BYTES, (out) => spake.finishInto(peerMessage, out));
+        direction = compareBytes(message, peerMessage) < 0 ? "lo" : "hi";
+        const [lo, hi] = direction === "lo" ? [message, peerMessage] : [peerMessage, message];
+        const transcript = transcriptHash(lo, hi);
+        th = transcript;
+        kcLo = keyStore.alloc("confirm-key", 32);
+        kcHi = keyStore.alloc("confirm-key", 32);
+        confirmationKeysInto(kcLo, kcHi, k, transcript);
+        phase = "received";
+        return confirmationTag(direction === "lo" ? kcLo : kcHi, direction, transcript);
+      } catch (e) {
+        cleanup();
+        throw e;
+      }
     },
     confirm(peerTag) {
-      if (phase !== "received" || !k || !kc || !th || !direction) {
+      if (phase !== "received" || !k || !kcLo || !kcHi || !th || !direction) {
         throw new PairingStateError(`confirm called in phase ${phase}`);
       }
       phase = "failed";
+      const key = k;
+      const transcript = th;
+      const dir = direction;
       try {
         abytes(peerTag, "confirmation tag");
-        const peerDir = otherDirection(direction);
-        const theirs = peerDir === "lo" ? kc.subarray(0, 32) : kc.subarray(32, 64);
-        const expected = confirmationTag(theirs, peerDir, th);
+        const peerDir = otherDirection(dir);
+        const expected = confirmationTag(peerDir === "lo" ? kcLo : kcHi, peerDir, transcript);
         const ok = peerTag.length === CONFIRMATION_TAG_BYTES && ctEqual(expected, peerTag);
         expected.fill(0);
         if (!ok) throw new WrongCodeError("key confirmation failed: the codes differ");
-        const root = keyStore.adopt("root", rootKey(k, th));
-        const sas = sasBytes(k, th, SAS_WORDS);
+        const root = keyStore.derive("root", 32, (out) => rootKeyInto(out, key, transcript));
+        const sas = sasBytes(key, transcript, SAS_WORDS);
         words = sasWords(sas);
         sas.fill(0);
         const mailbox = mailboxBytes(root);
         installPairing(keyStore, {
-          direction,
+          direction: dir,
           root,
-          send0: keyStore.adopt("traffic-send", trafficKey(root, direction)),
-          receive0: keyStore.adopt("traffic-receive", trafficKey(root, peerDir)),
-          signalSend: keyStore.adopt("signal-send", signalKey(root, direction)),
-          signalReceive: keyStore.adopt("signal-receive", signalKey(root, peerDir)),
+          send0: keyStore.derive("traffic-send", 32, (out) => trafficKeyInto(out, root, dir)),
+          receive0: keyStore.derive("traffic-receive", 32, (out) => trafficKeyInto(out, root, peerDir)),
+          signalSend: keyStore.derive("signal-send", 32, (out) => signalKeyInto(out, root, dir)),
+          signalReceive: keyStore.derive("signal-receive", 32, (out) => signalKeyInto(out, root, peerDir)),
+          helloKey: keyStore.derive("lan-hello", 32, (out) => helloKeyInto(out, root)),
           mailboxId: Array.from(mailbox, (b) => b.toString(16).padStart(2, "0")).join(""),
         });
         phase = "confirmed";

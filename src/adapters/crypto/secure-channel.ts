@@ -14,10 +14,9 @@
  * Collision (both sent ROTATE for e+1): the "lo" side's rotation wins; "hi" drops its own.
  * Frames must travel over an ordered channel (WebRTC data channels are ordered by default).
  */
-import { randomBytes } from "@noble/hashes/utils.js";
+import { HELLO_NONCE_BYTES, type MailboxAuth, type Side } from "../../protocol/rendezvous.js";
 import type { Aead } from "./aead.js";
-import { x25519Public, x25519Shared } from "./dh.js";
-import { abytes, readU32, readU64n, writeU32, writeU64n } from "./bytes.js";
+import { abytes, ctEqual, readU32, readU64n, writeU32, writeU64n } from "./bytes.js";
 import {
   BadHeaderError,
   KeyStoreWipedError,
@@ -37,10 +36,11 @@ import {
   readHeader,
   writeHeader,
 } from "./frame.js";
-import { otherDirection, ratchetRoot, trafficKey, type Direction } from "./key-schedule.js";
+import { nobleX25519, type EphemeralKey, type KeyAgreement } from "./key-agreement.js";
+import { helloProof, otherDirection, ratchetRootInto, trafficKeyInto, type Direction } from "./key-schedule.js";
 import { takePairing, type KeyStore } from "./key-store.js";
+import type { RandomSource } from "./random.js";
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from "./replay-window.js";
-import type { RandomSource } from "./spake2.js";
 
 export const ROTATE_BODY_BYTES = 36;
 export const SIGNAL_VERSION = 1;
@@ -64,6 +64,8 @@ export interface SecureChannelOptions {
   readonly maxFrameBytes?: number;
   /** Randomness for X25519 ephemeral secrets (tests inject it). */
   readonly random?: RandomSource;
+  /** X25519 backend of the ratchet; default `nobleX25519` (Node: `nodeX25519`, from `lethe-sync/crypto/node`). */
+  readonly keyAgreement?: KeyAgreement;
 }
 
 export interface SecureChannel {
@@ -77,6 +79,11 @@ export interface SecureChannel {
   readonly rotationPending: boolean;
   /** Public 128-bit id (32 hex chars) for a re-signaling mailbox, derived one-way from root_0. */
   readonly mailboxId: string;
+  /**
+   * Proofs for the LAN mailbox hello (docs/protocol.md §8) under k_hello, which stays in the
+   * KeyStore; hand it to `signaling.mailbox(id, side, { auth })`. Throws once wiped.
+   */
+  readonly mailboxAuth: MailboxAuth;
   readonly wiped: boolean;
   seal(type: FrameType, payload: Uint8Array): Uint8Array;
   open(frame: Uint8Array): OpenedFrame;
@@ -103,8 +110,7 @@ interface ReceiveState {
 }
 interface PendingRotation {
   epoch: number;
-  secret: Uint8Array;
-  pub: Uint8Array;
+  key: EphemeralKey;
 }
 
 /** Seals `plaintext` with nonce(seq) and aad = out[0..headerBytes), writing right after it. */
@@ -112,6 +118,13 @@ function sealAfterHeader(aead: Aead, key: Uint8Array, seq: number, out: Uint8Arr
   const aad = out.subarray(0, headerBytes);
   if (aead.sealInto) aead.sealInto(key, nonceFor(seq), aad, plaintext, out, headerBytes);
   else out.set(aead.seal(key, nonceFor(seq), aad, plaintext), headerBytes);
+}
+
+function checkHelloInputs(side: Side, box: Uint8Array, joinNonce: Uint8Array, hostNonce: Uint8Array): void {
+  if (side !== "host" && side !== "join") throw new RangeError("mailbox hello side must be host or join");
+  abytes(box, "mailbox box tag", 16);
+  abytes(joinNonce, "joiner nonce", HELLO_NONCE_BYTES);
+  abytes(hostNonce, "host nonce", HELLO_NONCE_BYTES);
 }
 
 function encodeRotateBody(epoch: number, pub: Uint8Array): Uint8Array {
@@ -131,7 +144,8 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
   const { keyStore: store, aead } = options;
   const windowSize = options.replayWindowSize ?? DEFAULT_REPLAY_WINDOW;
   const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const random: RandomSource = options.random ?? ((n) => randomBytes(n));
+  const random: RandomSource | undefined = options.random;
+  const agreement = options.keyAgreement ?? nobleX25519;
   new ReplayWindow(windowSize); // validate the size now, not at the first rotation
   if (!Number.isInteger(maxFrame) || maxFrame < FRAME_HEADER_BYTES + FRAME_TAG_BYTES) {
     throw new RangeError(`maxFrameBytes too small: ${maxFrame}`);
@@ -150,6 +164,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
   let pending: PendingRotation | undefined;
   const signalSend: SendState = { epoch: 0, key: pairing.signalSend, seq: 0 };
   const signalReceive: ReceiveState = { key: pairing.signalReceive, window: new ReplayWindow(windowSize) };
+  const helloKey = pairing.helloKey;
   const rejected: Record<string, number> = {};
   let wiped = false;
 
@@ -169,23 +184,21 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
     return s.seq++;
   };
 
-  /** Installs epoch `next` from a fresh root; zeroes the old root. */
-  const advance = (next: number, newRoot: Uint8Array): SendState => {
-    store.release(root);
-    root = store.adopt("root", newRoot);
+  /**
+   * Installs epoch `next`: root_{next} from the ratchet (written in place), then its traffic keys;
+   * zeroes the old root.
+   */
+  const advance = (next: number, shared: Uint8Array, pubInitiator: Uint8Array, pubResponder: Uint8Array): SendState => {
+    const old = root;
+    const fresh = store.derive("root", 32, (out) => ratchetRootInto(out, old, shared, next, pubInitiator, pubResponder));
+    store.release(old);
+    root = fresh;
     rootEpoch = next;
-    receive.set(next, { key: store.adopt("traffic-receive", trafficKey(root, peerDir)), window: new ReplayWindow(windowSize) });
-    return { epoch: next, key: store.adopt("traffic-send", trafficKey(root, dir)), seq: 0 };
+    receive.set(next, { key: store.derive("traffic-receive", 32, (out) => trafficKeyInto(out, fresh, peerDir)), window: new ReplayWindow(windowSize) });
+    return { epoch: next, key: store.derive("traffic-send", 32, (out) => trafficKeyInto(out, fresh, dir)), seq: 0 };
   };
 
-  const dh = (secret: Uint8Array, pub: Uint8Array): Uint8Array => {
-    return store.adopt("x25519-shared", x25519Shared(secret, pub));
-  };
-
-  const freshEphemeral = (): { secret: Uint8Array; pub: Uint8Array } => {
-    const secret = store.adopt("x25519-ephemeral", abytes(random(32), "random(32)", 32));
-    return { secret, pub: x25519Public(secret) };
-  };
+  const dh = (key: EphemeralKey, peerPub: Uint8Array): Uint8Array => store.derive("x25519-shared", 32, (out) => key.agreeInto(out, peerPub));
 
   return {
     direction: dir,
@@ -202,6 +215,22 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       return pending !== undefined;
     },
     mailboxId: pairing.mailboxId,
+    mailboxAuth: {
+      prove(side, box, joinNonce, hostNonce) {
+        live();
+        checkHelloInputs(side, box, joinNonce, hostNonce);
+        return helloProof(helloKey, side, box, joinNonce, hostNonce);
+      },
+      verify(side, box, joinNonce, hostNonce, proof) {
+        live();
+        checkHelloInputs(side, box, joinNonce, hostNonce);
+        if (!(proof instanceof Uint8Array) || proof.length !== 32) return false;
+        const expected = helloProof(helloKey, side, box, joinNonce, hostNonce);
+        const ok = ctEqual(expected, proof);
+        expected.fill(0);
+        return ok;
+      },
+    },
     get wiped() {
       return wiped || store.wiped;
     },
@@ -247,9 +276,9 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       if (pending) throw new RotationError(`rotation to epoch ${pending.epoch} already pending`);
       if (staged) throw new RotationError("seal the pending ROTATE_ACK before starting a rotation");
       if (rootEpoch >= 0xffff_ffff) throw new RotationError("epoch space exhausted");
-      const { secret, pub } = freshEphemeral();
-      pending = { epoch: rootEpoch + 1, secret, pub };
-      return encodeRotateBody(pending.epoch, pub);
+      const key = agreement.generate(store, random);
+      pending = { epoch: rootEpoch + 1, key };
+      return encodeRotateBody(pending.epoch, key.publicKey);
     },
 
     handleRotate(body) {
@@ -260,19 +289,19 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         if (staged) throw new RotationError("ROTATE while our ROTATE_ACK is unsent");
         if (pending && pending.epoch === epoch) {
           if (dir === "lo") return null; // collision: ours wins, the peer acks ours
-          store.release(pending.secret); // collision: theirs wins, drop ours
+          pending.key.destroy(); // collision: theirs wins, drop ours
           pending = undefined;
         }
-        const eph = freshEphemeral();
+        const eph = agreement.generate(store, random);
         let shared: Uint8Array | undefined;
         try {
-          shared = dh(eph.secret, peerPub);
-          staged = advance(epoch, ratchetRoot(root, shared, epoch, peerPub, eph.pub));
+          shared = dh(eph, peerPub);
+          staged = advance(epoch, shared, peerPub, eph.publicKey);
         } finally {
-          store.release(eph.secret);
+          eph.destroy();
           store.release(shared);
         }
-        return encodeRotateBody(epoch, eph.pub);
+        return encodeRotateBody(epoch, eph.publicKey);
       } catch (e) {
         return count(e);
       }
@@ -283,14 +312,14 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       try {
         const { epoch, pub: peerPub } = decodeRotateBody(body, "ROTATE_ACK");
         if (!pending || pending.epoch !== epoch) throw new RotationError(`unexpected ROTATE_ACK for epoch ${epoch}`);
-        const shared = dh(pending.secret, peerPub); // a refused key leaves the rotation pending
+        const shared = dh(pending.key, peerPub); // a refused key leaves the rotation pending
         let next: SendState;
         try {
-          next = advance(epoch, ratchetRoot(root, shared, epoch, pending.pub, peerPub));
+          next = advance(epoch, shared, pending.key.publicKey, peerPub);
         } finally {
           store.release(shared);
         }
-        store.release(pending.secret);
+        pending.key.destroy();
         pending = undefined;
         store.release(send.key);
         send = next;
@@ -348,6 +377,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
 
     wipe() {
       wiped = true;
+      pending?.key.destroy();
       pending = undefined;
       staged = undefined;
       receive.clear();

@@ -13,12 +13,19 @@
  * Stricter than the crate on receipt (like python-spake2): the identity, small-order and
  * mixed-order points and a reflected symmetric message are rejected with typed errors before
  * any key is derived. An honest peer never sends them, so every valid exchange interoperates.
+ *
+ * Memory: the entropy, SHA256(pw) and the key are off-heap buffers (the entropy and the key in
+ * the caller's KeyStore when it passes one), zeroed when done; the key is written straight into
+ * the caller's buffer (`finishInto`). The scalars x and w and the points are bigints inside
+ * noble: JavaScript cannot zero a bigint, so `finish` drops the only references and the GC frees
+ * them; the bytes stay in freed heap memory until reused (docs/threat-model.md says so).
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { randomBytes } from "@noble/hashes/utils.js";
-import { abytes, bytesToBigBE, compareBytes, concat, ctEqual, utf8, zero } from "./bytes.js";
+import { abytes, bytesToBigBE, compareBytes, concat, ctEqual, offHeap, utf8, zero } from "./bytes.js";
+import { hkdfSha256Into } from "./kdf.js";
+import type { KeyStore } from "./key-store.js";
+import { fillRandom, type RandomSource } from "./random.js";
 import {
   Spake2BadSideError,
   Spake2FinishedError,
@@ -47,13 +54,15 @@ const SIDE_B = 0x42;
 const SIDE_S = 0x53;
 
 /** Source of random bytes; when injected, SPAKE2 draws 64 bytes once per side. */
-export type RandomSource = (n: number) => Uint8Array;
+export type { RandomSource } from "./random.js";
 
 /** A single-use SPAKE2 state: send `message`, `finish` once with the peer's message. */
 export interface Spake2 {
   readonly message: Uint8Array;
-  /** Returns the 32-byte shared key (owned by the caller); throws a Spake2Error subclass. */
+  /** Returns the 32-byte shared key in a new off-heap buffer (the caller's to zero). */
   finish(inbound: Uint8Array): Uint8Array;
+  /** As `finish`, writing the key into `out` (32 bytes, e.g. a KeyStore buffer). */
+  finishInto(inbound: Uint8Array, out: Uint8Array): void;
 }
 
 // Blinding points, decoded and given a precomputation table on first use (w·U is the one
@@ -71,8 +80,9 @@ function blind(name: "M" | "N" | "S"): Point {
 
 /** `w` from the password, as the crate's `ed25519_hash_to_scalar` (HKDF, 48 bytes, big-endian). */
 export function passwordToScalar(password: Uint8Array): bigint {
-  const okm = hkdf(sha256, password, new Uint8Array(0), utf8("SPAKE2 pw"), 48);
+  const okm = offHeap(48);
   try {
+    hkdfSha256Into(okm, password, new Uint8Array(0), utf8("SPAKE2 pw"));
     return bytesToBigBE(okm) % L;
   } finally {
     zero(okm);
@@ -84,38 +94,52 @@ function mul(p: Point, k: bigint): Point {
   return k === 0n ? Point.ZERO : p.multiply(k);
 }
 
-function drawScalar(random: RandomSource): bigint {
+/** x from 64 random bytes drawn into `entropy` (off-heap; the caller zeroes it). */
+function drawScalar(entropy: Uint8Array, random: RandomSource | undefined): bigint {
   for (;;) {
-    const entropy = random(64);
-    abytes(entropy, "random(64)", 64);
+    fillRandom(entropy, random);
     const x = bytesToBigBE(entropy) % L;
-    entropy.fill(0);
     if (x !== 0n) return x; // python would send the bare w·U for x = 0; we redraw (p ≈ 2^-252)
   }
 }
 
-/**
- * key = SHA256(pwHash || idHashes || first || second || K); in symmetric mode the two elements
- * are sorted bytewise first (the crate's `hash_symmetric`), else A's comes first (`hash_ab`).
- */
-function finalKey(pwHash: Uint8Array, idHashes: Uint8Array, first: Uint8Array, second: Uint8Array, k: Uint8Array, sort: boolean): Uint8Array {
-  const [a, b] = sort && compareBytes(first, second) > 0 ? [second, first] : [first, second];
-  const transcript = concat(pwHash, idHashes, a, b, k);
+/** SHA-256 of `data` into `out`, hash state destroyed (its block buffer held `data`). */
+function sha256Into(out: Uint8Array, data: Uint8Array): void {
+  const h = sha256.create();
   try {
-    return sha256(transcript);
+    h.update(data).digestInto(out);
   } finally {
-    transcript.fill(0);
+    h.destroy();
+  }
+}
+
+/**
+ * key = SHA256(pwHash || idHashes || first || second || K), written into `out`; in symmetric
+ * mode the two elements are sorted bytewise first (the crate's `hash_symmetric`), else A's comes
+ * first (`hash_ab`). Fed to the hash part by part: no transcript copy holds K.
+ */
+function finalKeyInto(out: Uint8Array, pwHash: Uint8Array, idHashes: Uint8Array, first: Uint8Array, second: Uint8Array, k: Uint8Array, sort: boolean): void {
+  const [a, b] = sort && compareBytes(first, second) > 0 ? [second, first] : [first, second];
+  const h = sha256.create();
+  try {
+    h.update(pwHash).update(idHashes).update(a).update(b).update(k).digestInto(out);
+  } finally {
+    h.destroy();
   }
 }
 
 /** The crate's `ed25519::hash_ab` (exported for its known-answer test). */
 export function hashAB(pw: Uint8Array, idA: Uint8Array, idB: Uint8Array, X: Uint8Array, Y: Uint8Array, K: Uint8Array): Uint8Array {
-  return finalKey(sha256(pw), concat(sha256(idA), sha256(idB)), X, Y, K, false);
+  const out = offHeap(32);
+  finalKeyInto(out, sha256(pw), concat(sha256(idA), sha256(idB)), X, Y, K, false);
+  return out;
 }
 
 /** The crate's `ed25519::hash_symmetric` (exported for its known-answer test). */
 export function hashSymmetric(pw: Uint8Array, idS: Uint8Array, u: Uint8Array, v: Uint8Array, K: Uint8Array): Uint8Array {
-  return finalKey(sha256(pw), sha256(idS), u, v, K, true);
+  const out = offHeap(32);
+  finalKeyInto(out, sha256(pw), sha256(idS), u, v, K, true);
+  return out;
 }
 
 type Mode = "A" | "B" | "S";
@@ -137,14 +161,23 @@ class Spake2State implements Spake2 {
     readonly mode: Mode,
     password: Uint8Array,
     ids: readonly Uint8Array[],
-    random: RandomSource,
+    random: RandomSource | undefined,
+    keyStore: KeyStore | undefined,
   ) {
     abytes(password, "password");
     ids.forEach((id, i) => abytes(id, `identity ${i}`));
     this.#w = passwordToScalar(password);
-    this.#pwHash = sha256(password);
+    this.#pwHash = offHeap(32);
+    sha256Into(this.#pwHash, password);
     this.#idHashes = concat(...ids.map((id) => sha256(id)));
-    this.#x = drawScalar(random);
+    // The scalar's entropy is born in the store (when there is one) and released at once.
+    const entropy = keyStore ? keyStore.alloc("spake2-scalar", 64) : offHeap(64);
+    try {
+      this.#x = drawScalar(entropy, random);
+    } finally {
+      if (keyStore) keyStore.release(entropy);
+      else entropy.fill(0);
+    }
     const own = mode === "A" ? "M" : mode === "B" ? "N" : "S";
     const wU = mul(blind(own), this.#w);
     if (mode === "S") this.#wS = wU;
@@ -158,7 +191,14 @@ class Spake2State implements Spake2 {
   }
 
   finish(inbound: Uint8Array): Uint8Array {
+    const out = offHeap(SPAKE2_KEY_BYTES);
+    this.finishInto(inbound, out);
+    return out;
+  }
+
+  finishInto(inbound: Uint8Array, out: Uint8Array): void {
     if (this.#finished) throw new Spake2FinishedError("SPAKE2 state already finished");
+    abytes(out, "SPAKE2 key output", SPAKE2_KEY_BYTES);
     this.#finished = true; // single-use even when the inbound message is refused
     let peerElement: Uint8Array | undefined;
     let kBytes: Uint8Array | undefined;
@@ -189,9 +229,9 @@ class Spake2State implements Spake2 {
       const wPeer = this.#wS ?? mul(blind(peerBlind), this.#w);
       const K = mul(Y.subtract(wPeer), this.#x);
       kBytes = K.toBytes();
-      if (this.mode === "S") return finalKey(this.#pwHash, this.#idHashes, this.#element, peerElement, kBytes, true);
+      if (this.mode === "S") return finalKeyInto(out, this.#pwHash, this.#idHashes, this.#element, peerElement, kBytes, true);
       const [X, Yb] = this.mode === "A" ? [this.#element, peerElement] : [peerElement, this.#element];
-      return finalKey(this.#pwHash, this.#idHashes, X, Yb, kBytes, false);
+      finalKeyInto(out, this.#pwHash, this.#idHashes, X, Yb, kBytes, false);
     } finally {
       zero(kBytes, this.#pwHash, this.#idHashes);
       this.#x = 0n; // bigints cannot be zeroed in place; drop the only reference
@@ -201,17 +241,20 @@ class Spake2State implements Spake2 {
   }
 }
 
-const defaultRandom: RandomSource = (n) => randomBytes(n);
-
 /** Symmetric mode (both sides play 'S'), the one Lethe pairing uses. */
-export function startSymmetric(password: Uint8Array, identity: Uint8Array, random: RandomSource = defaultRandom): Spake2 {
-  return new Spake2State("S", password, [identity], random);
+export function startSymmetric(password: Uint8Array, identity: Uint8Array, random?: RandomSource): Spake2 {
+  return new Spake2State("S", password, [identity], random, undefined);
 }
 /** Asymmetric side A (blinds with M). */
-export function startA(password: Uint8Array, idA: Uint8Array, idB: Uint8Array, random: RandomSource = defaultRandom): Spake2 {
-  return new Spake2State("A", password, [idA, idB], random);
+export function startA(password: Uint8Array, idA: Uint8Array, idB: Uint8Array, random?: RandomSource): Spake2 {
+  return new Spake2State("A", password, [idA, idB], random, undefined);
 }
 /** Asymmetric side B (blinds with N). */
-export function startB(password: Uint8Array, idA: Uint8Array, idB: Uint8Array, random: RandomSource = defaultRandom): Spake2 {
-  return new Spake2State("B", password, [idA, idB], random);
+export function startB(password: Uint8Array, idA: Uint8Array, idB: Uint8Array, random?: RandomSource): Spake2 {
+  return new Spake2State("B", password, [idA, idB], random, undefined);
+}
+
+/** Internal (pairing.ts): symmetric mode with the scalar's entropy drawn into `keyStore`. */
+export function startSymmetricIn(keyStore: KeyStore, password: Uint8Array, identity: Uint8Array, random?: RandomSource): Spake2 {
+  return new Spake2State("S", password, [identity], random, keyStore);
 }

@@ -10,6 +10,9 @@
  */
 import type { Observable } from "rxjs";
 import { LetheError } from "../../errors.js";
+import type { MailboxAuth } from "../../protocol/rendezvous.js";
+
+export type { MailboxAuth } from "../../protocol/rendezvous.js";
 
 export interface SignalingSession {
   /** The public nameplate (the number in front of the pairing code) or mailbox id. */
@@ -22,10 +25,23 @@ export interface SignalingSession {
   send(blob: Uint8Array): Promise<void>;
   /** Release the nameplate/mailbox and stop delivery. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Optional: emits each time the other side opens its end again after it was there before (it
+   * came back on a new connection, e.g. after a network change): what was delivered to its old
+   * connection may never have arrived, so a sender re-posts what the peer still needs.
+   */
+  readonly peerReturned$?: Observable<void>;
 }
 
 export interface SignalingOpenOptions {
   readonly signal?: AbortSignal;
+  /**
+   * For `mailbox()`: proofs of the pairing's keys (the secure channel's `mailboxAuth`). An
+   * implementation whose mailbox hello can be seen by others (LAN) requires it and proves itself
+   * with it on every connection (docs/protocol.md §8); one that relies on an opaque relay may
+   * ignore it.
+   */
+  readonly auth?: MailboxAuth;
 }
 
 export interface Signaling {
@@ -40,6 +56,11 @@ export interface Signaling {
    * `side` distinguishes the two ends so each receives only the other's blobs.
    */
   mailbox(id: string, side: "host" | "join", options?: SignalingOpenOptions): Promise<SignalingSession>;
+  /**
+   * Optional: the network may have changed (a link just went dark): check the connection to the
+   * rendezvous now and, if it does not answer promptly, replace it (re-opening the mailboxes).
+   */
+  checkConnection?(): void;
   /** Release everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -58,6 +79,10 @@ export class SignalingClosedError extends SignalingError {
 }
 export class BlobTooLargeError extends SignalingError {
   override readonly name = "BlobTooLargeError";
+}
+/** A mailbox hello failed its proof of the pairing's keys, or the proof was not available. */
+export class MailboxAuthError extends SignalingError {
+  override readonly name = "MailboxAuthError";
 }
 export class SignalingLimitError extends SignalingError {
   override readonly name = "SignalingLimitError";

@@ -1,17 +1,22 @@
 /**
- * In-memory relay store: the embedded default for a single relay instance. Time comes from the
- * injected clock, so TTLs and cool-downs are driven by a simulated clock in tests. Expired
- * records are dropped lazily on access and by a periodic sweep, so memory stays bounded by
- * (records created per TTL window) even if nobody ever comes back for them.
+ * In-memory relay store: the embedded default for a single relay instance (or several servers
+ * in one process sharing it). Time comes from the injected clock, so TTLs and cool-downs are
+ * driven by a simulated clock in tests. Expired records are dropped lazily on access and by a
+ * sweep while there is anything to sweep, so memory stays bounded by what one TTL window holds.
+ * Counters for /metrics are kept as records change: a scrape costs O(1).
  */
 import { systemClock, type RelayClock } from "../clock.js";
-import { nameplateCandidates } from "./nameplates.js";
-import type { DrainResult, HoldResult, RelayStore, Side, StoreEvent, StoreStats, TakeResult } from "./types.js";
+import { NameplatePool } from "./nameplates.js";
+import { tokenInstance, type JoinResult, type OpenResult, type PostResult, type RelayStore, type Side, type StoreDelivery, type StoreEvent } from "./types.js";
 
 export interface MemoryStoreOptions {
   readonly clock?: RelayClock;
+  /** Seconds every record lives. Default 60. */
   readonly ttlSeconds?: number;
+  /** A nameplate taken by a joiner is not handed out again for this long. Default 15. */
   readonly nameplateCooldownSeconds?: number;
+  /** A nameplate released without a join (its host gave up) cools down this long. Default 60. */
+  readonly releasedNameplateCooldownSeconds?: number;
   /** Called when held blobs expire unread (for metrics). */
   readonly onExpired?: (count: number) => void;
   readonly random?: () => number;
@@ -23,41 +28,60 @@ interface Held {
 }
 
 const key = (mailbox: string, side: Side) => `${mailbox}:${side}`;
+const other = (side: Side): Side => (side === "host" ? "join" : "host");
+
+export const DEFAULT_TTL_SECONDS = 60;
+export const DEFAULT_JOINED_COOLDOWN_SECONDS = 15;
+export const DEFAULT_RELEASED_COOLDOWN_SECONDS = 60;
 
 export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   const clock = options.clock ?? systemClock;
-  const ttlSeconds = options.ttlSeconds ?? 60;
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const ttlMs = ttlSeconds * 1000;
-  const cooldownMs = (options.nameplateCooldownSeconds ?? 60) * 1000;
-  const random = options.random ?? Math.random;
 
   const nameplates = new Map<string, { mailbox: string; expiresAt: number }>();
-  /** Cool-down per nameplate: until when, and whether a joiner took it (then a third party is "crowded"). */
-  const cooling = new Map<string, { until: number; joined: boolean }>();
+  /** Recently taken/released nameplates: whether a joiner took it ("crowded" to a third party), until when that is said. */
+  const cooling = new Map<string, { joined: boolean; forgetAt: number }>();
   const presence = new Map<string, { token: string; expiresAt: number }>();
   const held = new Map<string, Held[]>();
-  const listeners = new Map<string, Set<(e: StoreEvent) => void>>();
+  const instances = new Map<string, StoreDelivery>();
+  let heldCount = 0;
   let closed = false;
 
-  const live = (expiresAt: number) => expiresAt > clock.now();
+  const now = () => clock.now();
+  const live = (expiresAt: number) => expiresAt > now();
+  const pool = new NameplatePool({
+    joinedCooldownMs: (options.nameplateCooldownSeconds ?? DEFAULT_JOINED_COOLDOWN_SECONDS) * 1000,
+    releasedCooldownMs: (options.releasedNameplateCooldownSeconds ?? DEFAULT_RELEASED_COOLDOWN_SECONDS) * 1000,
+    random: options.random ?? Math.random,
+    usable: (np) => liveNameplate(np) === undefined,
+  });
 
+  function coolDown(np: string, joined: boolean, at = now()): void {
+    cooling.set(np, { joined, forgetAt: at + ttlMs });
+    pool.giveBack(np, joined ? "joined" : "released", at);
+    schedule();
+  }
   function liveNameplate(np: string) {
     const rec = nameplates.get(np);
     if (rec && !live(rec.expiresAt)) {
-      // Expiry means its relay stopped refreshing it (a crash); like Redis, no cool-down then.
+      // Its relay stopped refreshing it: free it as if released when it expired.
       nameplates.delete(np);
+      coolDown(np, false, rec.expiresAt);
       return undefined;
     }
     return rec;
   }
-  function coolingRecord(np: string) {
-    const rec = cooling.get(np);
-    if (rec === undefined) return undefined;
-    if (rec.until > clock.now()) return rec;
-    cooling.delete(np);
+  function presentToken(k: string): string | undefined {
+    const p = presence.get(k);
+    if (p === undefined) return undefined;
+    if (live(p.expiresAt)) return p.token;
+    presence.delete(k);
     return undefined;
   }
-  const isCooling = (np: string) => coolingRecord(np) !== undefined;
+  function send(token: string, event: StoreEvent): void {
+    instances.get(tokenInstance(token))?.(token, event);
+  }
   /** Drop expired blobs at the head of a queue; returns how many were dropped. */
   function prune(k: string): number {
     const q = held.get(k);
@@ -68,7 +92,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       n++;
     }
     if (q.length === 0) held.delete(k);
+    heldCount -= n;
     return n;
+  }
+  function openSide(mailbox: string, side: Side, token: string): OpenResult {
+    const k = key(mailbox, side);
+    const old = presentToken(k);
+    presence.set(k, { token, expiresAt: now() + ttlMs });
+    if (old !== undefined && old !== token) send(old, { kind: "replaced" });
+    const peer = presentToken(key(mailbox, other(side)));
+    if (peer !== undefined) send(peer, { kind: "peer" });
+    const expired = prune(k);
+    const q = held.get(k) ?? [];
+    held.delete(k);
+    heldCount -= q.length;
+    schedule();
+    return { blobs: q.map((h) => h.blob), expired, peerPresent: peer !== undefined };
   }
 
   let sweepTimer: unknown;
@@ -79,8 +118,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     for (const k of [...held.keys()]) expired += prune(k);
     if (expired > 0) options.onExpired?.(expired);
     for (const np of [...nameplates.keys()]) liveNameplate(np);
-    for (const np of [...cooling.keys()]) isCooling(np);
-    for (const [k, p] of [...presence]) if (!live(p.expiresAt)) presence.delete(k);
+    for (const [np, c] of [...cooling]) if (!live(c.forgetAt)) cooling.delete(np);
+    for (const k of [...presence.keys()]) presentToken(k);
     schedule();
   }
   function schedule() {
@@ -93,87 +132,72 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   return {
     kind: "memory",
     ttlSeconds,
-    async claimNameplate(mailbox) {
-      for (const np of nameplateCandidates(random)) {
-        if (liveNameplate(np) || isCooling(np)) continue;
-        nameplates.set(np, { mailbox, expiresAt: clock.now() + ttlMs });
-        schedule();
-        return np;
-      }
-      return undefined;
+    async attach(instanceId, deliver) {
+      instances.set(instanceId, deliver);
     },
-    async refreshNameplate(np, mailbox) {
+    async host(mailbox, token) {
+      const np = pool.take(now());
+      if (np === undefined) return undefined;
+      nameplates.set(np, { mailbox, expiresAt: now() + ttlMs });
+      cooling.delete(np);
+      presence.set(key(mailbox, "host"), { token, expiresAt: now() + ttlMs });
+      schedule();
+      return np;
+    },
+    async join(np, token): Promise<JoinResult> {
       const rec = liveNameplate(np);
-      if (!rec || rec.mailbox !== mailbox) return false;
-      rec.expiresAt = clock.now() + ttlMs;
-      return true;
+      if (!rec) {
+        const c = cooling.get(np);
+        return { ok: false, reason: c && live(c.forgetAt) && c.joined ? "crowded" : "not_found" };
+      }
+      nameplates.delete(np);
+      coolDown(np, true);
+      return { ok: true, mailbox: rec.mailbox, ...openSide(rec.mailbox, "join", token) };
     },
-    async releaseNameplate(np, mailbox) {
+    async open(mailbox, side, token) {
+      return openSide(mailbox, side, token);
+    },
+    async post(mailbox, to, blob, maxHeld): Promise<PostResult> {
+      const k = key(mailbox, to);
+      const peer = presentToken(k);
+      if (peer !== undefined) {
+        send(peer, { kind: "blob", blob });
+        return { status: "delivered" };
+      }
+      const expired = prune(k);
+      const q = held.get(k) ?? [];
+      if (q.length >= maxHeld) return { status: "full", expired };
+      // Copy: the caller's buffer may be reused; the store owns what it holds.
+      q.push({ blob: blob.slice(), expiresAt: now() + ttlMs });
+      held.set(k, q);
+      heldCount++;
+      schedule();
+      return { status: "held", expired };
+    },
+    async leave(mailbox, side, token, np) {
+      const k = key(mailbox, side);
+      if (presence.get(k)?.token === token) presence.delete(k);
+      if (np === undefined) return;
       const rec = liveNameplate(np);
       if (!rec || rec.mailbox !== mailbox) return;
       nameplates.delete(np);
-      cooling.set(np, { until: clock.now() + cooldownMs, joined: false });
+      coolDown(np, false);
+    },
+    async refresh(subscribers) {
+      const until = now() + ttlMs;
+      for (const s of subscribers) {
+        const k = key(s.mailbox, s.side);
+        const p = presence.get(k);
+        // Re-assert presence unless a newer opener took the side.
+        if (p === undefined || p.token === s.token) presence.set(k, { token: s.token, expiresAt: until });
+        if (s.nameplate === undefined) continue;
+        const rec = liveNameplate(s.nameplate);
+        if (rec && rec.mailbox === s.mailbox) rec.expiresAt = until;
+      }
       schedule();
     },
-    async takeNameplate(np): Promise<TakeResult> {
-      const rec = liveNameplate(np);
-      if (!rec) return { ok: false, reason: coolingRecord(np)?.joined ? "crowded" : "not_found" };
-      nameplates.delete(np);
-      cooling.set(np, { until: clock.now() + cooldownMs, joined: true });
-      schedule();
-      return { ok: true, mailbox: rec.mailbox };
-    },
-    async setPresent(mailbox, side, token) {
-      presence.set(key(mailbox, side), { token, expiresAt: clock.now() + ttlMs });
-      schedule();
-    },
-    async clearPresent(mailbox, side, token) {
-      const k = key(mailbox, side);
-      if (presence.get(k)?.token === token) presence.delete(k);
-    },
-    async isPresent(mailbox, side) {
-      const p = presence.get(key(mailbox, side));
-      return p !== undefined && live(p.expiresAt);
-    },
-    async hold(mailbox, side, blob, maxHeld): Promise<HoldResult> {
-      const k = key(mailbox, side);
-      const dropped = prune(k);
-      if (dropped > 0) options.onExpired?.(dropped);
-      const q = held.get(k) ?? [];
-      if (q.length >= maxHeld) return "full";
-      // Copy: the caller's buffer may be reused; the store owns what it holds.
-      q.push({ blob: blob.slice(), expiresAt: clock.now() + ttlMs });
-      held.set(k, q);
-      schedule();
-      return "held";
-    },
-    async drain(mailbox, side): Promise<DrainResult> {
-      const k = key(mailbox, side);
-      const expired = prune(k);
-      const q = held.get(k) ?? [];
-      held.delete(k);
-      return { blobs: q.map((h) => h.blob), expired };
-    },
-    async publish(mailbox, side, event) {
-      const set = listeners.get(key(mailbox, side));
-      if (!set) return;
-      for (const l of [...set]) l(event);
-    },
-    async subscribe(mailbox, side, listener) {
-      const k = key(mailbox, side);
-      let set = listeners.get(k);
-      if (!set) listeners.set(k, (set = new Set()));
-      set.add(listener);
-      return async () => {
-        const s = listeners.get(k);
-        s?.delete(listener);
-        if (s && s.size === 0) listeners.delete(k);
-      };
-    },
-    async stats(): Promise<StoreStats> {
-      let heldBlobs = 0;
-      for (const q of held.values()) heldBlobs += q.length;
-      return { heldBlobs, nameplates: nameplates.size };
+    async stats() {
+      return { heldBlobs: heldCount, nameplates: nameplates.size };
     },
     async close() {
       closed = true;
@@ -183,7 +207,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       nameplates.clear();
       cooling.clear();
       presence.clear();
-      listeners.clear();
+      instances.clear();
+      heldCount = 0;
     },
   };
 }

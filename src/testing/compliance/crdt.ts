@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { lastValueFrom, toArray } from "rxjs";
+import * as Y from "yjs";
 import type { Crdt, CrdtChange, CrdtMessage } from "../../adapters/crdt/types.js";
 import { withSetup, type SuiteSetup } from "./suite.js";
 
@@ -124,6 +125,42 @@ export function crdtCompliance<T extends CrdtFactory>(name: string, s: CrdtSuite
       expect(y.peers()).toEqual([expect.objectContaining({ device: "laptop", doing: "editing" })]);
       y.forgetPeers();
       expect(y.peers()).toEqual([]);
+      x.destroy();
+      y.destroy();
+    }));
+
+    it("markActive is an awareness change on both sides and leaves the doc alone", withCtx(async ({ create }) => {
+      const x = create();
+      const y = create();
+      const { settle } = wire(x, y);
+      await settle();
+      const cx: CrdtChange[] = [];
+      const cy: CrdtChange[] = [];
+      x.changes$.subscribe((c) => cx.push(c));
+      y.changes$.subscribe((c) => cy.push(c));
+      const before = Y.encodeStateVector(x.doc);
+      x.markActive();
+      await settle();
+      x.markActive();
+      await settle();
+      expect(cx.filter((c) => c.kind === "awareness" && c.origin === "local")).toHaveLength(2);
+      expect(cy.filter((c) => c.kind === "awareness" && c.origin === "remote")).toHaveLength(2);
+      expect(Y.encodeStateVector(x.doc)).toEqual(before);
+      x.destroy();
+      y.destroy();
+    }));
+
+    it("synced$ emits once the peer's answer to our sync round has been applied", withCtx(async ({ create }) => {
+      const x = create();
+      const y = create();
+      y.doc.getMap("m").set("from-y", 1);
+      let synced = 0;
+      x.synced$.subscribe(() => synced++);
+      const { settle } = wire(x, y);
+      x.syncStart();
+      await settle();
+      expect(synced).toBe(1);
+      expect(x.doc.getMap("m").get("from-y")).toBe(1);
       x.destroy();
       y.destroy();
     }));

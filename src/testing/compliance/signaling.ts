@@ -11,11 +11,13 @@
  * refused). Checks: host/join/peerJoined, ordered and byte-exact delivery both ways, blobs held
  * for a peer that arrives later (mailbox), unknown and crowded nameplates, release on close, the
  * size limit, closed-session errors, idempotent close, and hostile input (odd nameplates and
- * mailbox ids are typed errors; arbitrary bytes are carried verbatim, never parsed).
+ * mailbox ids are typed errors; arbitrary bytes are carried verbatim, never parsed). Mailboxes
+ * are opened with real proofs of a pairing's keys (`auth`), as the runtime opens them.
  */
 import { describe, expect, it } from "vitest";
 import { firstValueFrom, lastValueFrom, take, toArray } from "rxjs";
 import type { Signaling } from "../../adapters/signaling/types.js";
+import { pairedMailboxAuth } from "./mailbox-auth.js";
 import { withSetup, type SuiteSetup } from "./suite.js";
 
 export interface SignalingTrio {
@@ -68,16 +70,18 @@ export function signalingCompliance<T extends SignalingTrio>(name: string, s: Si
 
     it("a private mailbox holds blobs until the other side opens it", withTrio(async ({ a, b }) => {
       const id = mailboxId(1);
-      const ha = await a.mailbox(id, "host");
+      const auth = pairedMailboxAuth();
+      const ha = await a.mailbox(id, "host", { auth: auth.host });
       await ha.send(blob(10, 1));
       await ha.send(blob(10, 2));
-      const jb = await b.mailbox(id, "join");
+      const jb = await b.mailbox(id, "join", { auth: auth.join });
       const got = await firstValueFrom(jb.messages$.pipe(take(2), toArray()));
       expect(got).toEqual([blob(10, 1), blob(10, 2)]);
       await Promise.all([ha.peerJoined, jb.peerJoined]);
       const back = firstValueFrom(ha.messages$);
       await jb.send(blob(5, 5));
       expect(await back).toEqual(blob(5, 5));
+      auth.wipe();
     }));
 
     it("joining an unknown nameplate fails with NameplateNotFoundError", withTrio(async ({ b }) => {

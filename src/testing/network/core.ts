@@ -7,13 +7,14 @@
  * an engine under test progresses as soon as the test awaits; with `autoFlush: false` only
  * `flush()` / `step()` deliver, so a test can inspect the world between rounds. A `delay` fault
  * holds a message for a number of rounds (not milliseconds). The only timeouts (discovery
- * `find`, `timeoutMs`) run on the injected `clock` (an xstate SimulatedClock works), default
- * the global timers.
+ * `find`, `timeoutMs`) run on the injected `clock` (the engine's TestClock in tests), default
+ * the wall clock.
  *
  * Faults apply to transport links only (the signaling relay is reliable, as a real relay over
  * TCP is): drop, duplicate, reorder, corrupt (one bit flipped), delay; `partition` fails every
  * open channel between the two sides and refuses new ones until `heal()`.
  */
+import type { Clock } from "../../clock.js";
 import { createPrng, type Prng } from "./prng.js";
 
 /** Probabilities in [0, 1] per message; `maxDelayRounds` bounds a delay. */
@@ -26,11 +27,6 @@ export interface LinkFaults {
   readonly maxDelayRounds?: number;
 }
 
-/** What the memory network needs of a clock: SimulatedClock and the global timers both fit. */
-export interface TimerClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(id: unknown): void;
-}
 
 export interface NetworkStats {
   delivered: number;
@@ -50,15 +46,11 @@ interface Entry {
   discard?: () => void;
 }
 
-export const globalClock: TimerClock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
-};
 
 /** Internal: what the memory adapters share. Not part of the public API. */
 export class NetworkCore {
   readonly prng: Prng;
-  readonly clock: TimerClock;
+  readonly clock: Clock;
   readonly autoFlush: boolean;
   readonly stats: NetworkStats = {
     delivered: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, delayed: 0, failedByPartition: 0,
@@ -72,7 +64,7 @@ export class NetworkCore {
   /** Listeners told when a partition starts between two devices (channels fail). */
   readonly partitionListeners = new Set<(a: string, b: string) => void>();
 
-  constructor(seed: number | string, autoFlush: boolean, clock: TimerClock) {
+  constructor(seed: number | string, autoFlush: boolean, clock: Clock) {
     this.prng = createPrng(seed);
     this.autoFlush = autoFlush;
     this.clock = clock;

@@ -13,21 +13,21 @@ import type { Discovery } from "../../adapters/discovery/types.js";
 import type { Signaling } from "../../adapters/signaling/types.js";
 import type { Transport } from "../../adapters/transport/types.js";
 import { createMemoryDiscovery, MemoryDirectory } from "../../adapters/discovery/memory/discovery.js";
-import { globalClock, NetworkCore, type LinkFaults, type NetworkStats, type TimerClock } from "./core.js";
+import { systemClock, type Clock } from "../../clock.js";
+import { NetworkCore, type LinkFaults, type NetworkStats } from "./core.js";
 import { createMemorySignaling, MemoryRelay } from "../../adapters/signaling/memory/signaling.js";
 import { createMemoryTransport, DEFAULT_MEMORY_LIMITS, MemoryTransportHub, type MemoryTransportLimits } from "../../adapters/transport/memory/transport.js";
 
-export type { LinkFaults, NetworkStats, TimerClock } from "./core.js";
+export type { LinkFaults, NetworkStats } from "./core.js";
 export type { MemoryTransportLimits } from "../../adapters/transport/memory/transport.js";
-export { createPrng, type Prng } from "./prng.js";
 
 export interface MemoryNetworkOptions {
   /** Everything random (faults, ids, nameplates) comes from this seed. */
   readonly seed: number | string;
   /** Deliver on microtasks as soon as something is queued (default true); false = only flush()/step(). */
   readonly autoFlush?: boolean;
-  /** Clock for discovery timeouts; pass the engine's SimulatedClock in tests. Default: global timers. */
-  readonly clock?: TimerClock;
+  /** Clock for discovery timeouts; pass the engine's clock (a TestClock in tests). Default: the wall clock. */
+  readonly clock?: Clock;
   /** Channel limits (defaults: 256 KiB max message, HWM 64 KiB, LWM 16 KiB). */
   readonly limits?: Partial<MemoryTransportLimits>;
 }
@@ -66,7 +66,7 @@ export interface MemoryNetwork {
 }
 
 export function createMemoryNetwork(options: MemoryNetworkOptions): MemoryNetwork {
-  const core = new NetworkCore(options.seed, options.autoFlush ?? true, options.clock ?? globalClock);
+  const core = new NetworkCore(options.seed, options.autoFlush ?? true, options.clock ?? systemClock);
   const hub = new MemoryTransportHub(core, { ...DEFAULT_MEMORY_LIMITS, ...options.limits });
   const relay = new MemoryRelay(core);
   const dir = new MemoryDirectory(core);

@@ -4,6 +4,8 @@
  * the fast-check properties from issue 2 (and the replay window against a plain model).
  */
 import { describe, expect, it } from "vitest";
+import { nobleX25519 } from "../../../src/adapters/crypto/key-agreement.js";
+import { nodeX25519 } from "../../../src/adapters/crypto/key-agreement-node.js";
 import { fc, test } from "@fast-check/vitest";
 import { nobleAead } from "../../../src/adapters/crypto/aead.js";
 import { nodeAead } from "../../../src/adapters/crypto/aead-node.js";
@@ -173,6 +175,31 @@ describe("rotation", () => {
     expect(storeA.census()).toMatchObject({ root: 1, "traffic-send": 1, "traffic-receive": 3 });
     expect(storeA.census()["x25519-ephemeral"]).toBeUndefined();
     expect(storeA.census()["x25519-shared"]).toBeUndefined();
+  });
+});
+
+describe("rotation across key-agreement backends", () => {
+  it("node:crypto X25519 on one side, noble on the other: rotations both ways, collisions, refusals", () => {
+    const { a, b, storeA } = pairedChannels({ seed: 37, keyAgreementA: nodeX25519, keyAgreementB: nobleX25519 });
+    expect(rotate(a, b)).toBe(1);
+    expect(rotate(b, a)).toBe(2);
+    expect(b.open(a.seal(FrameType.SYNC, bytes(7))).epoch).toBe(2);
+    expect(a.open(b.seal(FrameType.SYNC, bytes(8))).epoch).toBe(2);
+    // node's ephemeral private keys never enter the store; only the DH output did, and it is gone
+    expect(storeA.census()["x25519-ephemeral"]).toBeUndefined();
+    expect(storeA.census()["x25519-shared"]).toBeUndefined();
+    const body = b.startRotation();
+    const lowOrder = Uint8Array.from(body);
+    lowOrder.fill(0, 4);
+    expect(errName(() => a.handleRotate(lowOrder))).toBe("RotationError");
+    expect(a.epoch).toBe(2);
+    const [lo, hi] = a.direction === "lo" ? [a, b] : [b, a];
+    const rLo = lo.seal(FrameType.ROTATE, lo === b ? body : lo.startRotation());
+    const rHi = hi.seal(FrameType.ROTATE, hi === b ? body : hi.startRotation());
+    expect(lo.handleRotate(lo.open(rHi).payload)).toBeNull();
+    const ackBody = hi.handleRotate(hi.open(rLo).payload)!;
+    expect(lo.handleRotateAck(lo.open(hi.seal(FrameType.ROTATE_ACK, ackBody)).payload)).toBe(3);
+    expect(hi.open(lo.seal(FrameType.SYNC, bytes(9))).epoch).toBe(3);
   });
 });
 

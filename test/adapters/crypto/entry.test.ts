@@ -64,7 +64,12 @@ describe("KeyStore", () => {
     const s = createKeyStore();
     const a = s.alloc("a", 32);
     a.fill(7);
-    const b = s.adopt("b", Uint8Array.from([1, 2, 3]));
+    const source = Uint8Array.from([1, 2, 3]);
+    const b = s.adopt("b", source);
+    expect(b).not.toBe(source); // copied into the store's own buffer...
+    expect(Array.from(b)).toEqual([1, 2, 3]);
+    expect(Array.from(source)).toEqual([0, 0, 0]); // ...and the caller's array zeroed at once
+    expect(b.byteOffset === 0 && b.buffer.byteLength === 3).toBe(true); // a whole buffer, never a view
     expect(s.secretBuffers()).toEqual([a, b]);
     expect(s.census()).toEqual({ a: 1, b: 1 });
     s.release(b);
@@ -77,5 +82,21 @@ describe("KeyStore", () => {
     expect(() => s.adopt("late", late)).toThrow(expect.objectContaining({ name: "KeyStoreWipedError" }));
     expect(late[0]).toBe(0); // zeroed even when refused
     s.wipe(); // idempotent
+  });
+
+  it("derive writes in place and releases (zeroed) when the derivation throws", () => {
+    const s = createKeyStore();
+    const k = s.derive("k", 32, (out) => out.fill(5));
+    expect(k.every((x) => x === 5)).toBe(true);
+    let seen: Uint8Array | undefined;
+    expect(() =>
+      s.derive("bad", 32, (out) => {
+        seen = out;
+        out.fill(9);
+        throw new RangeError("no");
+      }),
+    ).toThrow(RangeError);
+    expect(seen!.every((x) => x === 0)).toBe(true);
+    expect(s.census()).toEqual({ k: 1 });
   });
 });

@@ -5,6 +5,7 @@ import { createKeyStore, type KeyStore } from "../../../src/adapters/crypto/key-
 import { createPairingHandshake, type PairingHandshake } from "../../../src/adapters/crypto/pairing.js";
 import { createSecureChannel, type SecureChannel } from "../../../src/adapters/crypto/secure-channel.js";
 import { FrameType } from "../../../src/adapters/crypto/frame.js";
+import type { KeyAgreement } from "../../../src/adapters/crypto/key-agreement.js";
 import { seededRandom } from "./helpers.js";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -23,7 +24,9 @@ export function handshakes(codeA: string, codeB: string, seed = 1): [Side, Side]
 }
 
 /** Full pairing with the same code; returns both channels (a uses aeadA, b uses aeadB). */
-export function pairedChannels(options: { seed?: number; aeadA?: Aead; aeadB?: Aead; replayWindowSize?: number } = {}): {
+export function pairedChannels(
+  options: { seed?: number; aeadA?: Aead; aeadB?: Aead; replayWindowSize?: number; keyAgreementA?: KeyAgreement; keyAgreementB?: KeyAgreement } = {},
+): {
   a: SecureChannel;
   b: SecureChannel;
   storeA: KeyStore;
@@ -37,8 +40,9 @@ export function pairedChannels(options: { seed?: number; aeadA?: Aead; aeadB?: A
   A.hs.confirm(tagB);
   B.hs.confirm(tagA);
   const w = options.replayWindowSize;
-  const a = createSecureChannel({ keyStore: A.store, aead: options.aeadA ?? nobleAead, random: seededRandom(seed + 1), ...(w ? { replayWindowSize: w } : {}) });
-  const b = createSecureChannel({ keyStore: B.store, aead: options.aeadB ?? nobleAead, random: seededRandom(seed + 2), ...(w ? { replayWindowSize: w } : {}) });
+  const ka = (k: KeyAgreement | undefined) => (k ? { keyAgreement: k } : {});
+  const a = createSecureChannel({ keyStore: A.store, aead: options.aeadA ?? nobleAead, random: seededRandom(seed + 1), ...(w ? { replayWindowSize: w } : {}), ...ka(options.keyAgreementA) });
+  const b = createSecureChannel({ keyStore: B.store, aead: options.aeadB ?? nobleAead, random: seededRandom(seed + 2), ...(w ? { replayWindowSize: w } : {}), ...ka(options.keyAgreementB) });
   return { a, b, storeA: A.store, storeB: B.store, sas: [A.hs.sas(), B.hs.sas()] };
 }
 

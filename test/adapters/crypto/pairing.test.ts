@@ -57,6 +57,17 @@ describe("pairing handshake", () => {
     expect(errName(() => hs.receive(new Uint8Array(33)))).toBe("PairingStateError");
   });
 
+  it("the code's bytes are taken over: the caller's array is zeroed, the store lets them go once SPAKE2 has started", () => {
+    const store = createKeyStore();
+    const password = new TextEncoder().encode("7-crossover-clockwork");
+    const hs = createPairingHandshake({ password, keyStore: store });
+    expect(password.every((x) => x === 0)).toBe(true);
+    expect(store.secretBuffers()).toEqual([]); // the code's copy and the scalar's entropy are released
+    const other = createPairingHandshake({ password: new TextEncoder().encode("7-crossover-clockwork"), keyStore: createKeyStore() });
+    hs.receive(other.message);
+    expect(store.census()).toEqual({ "spake2-key": 1, "confirm-key": 2 }); // kc_lo and kc_hi: two buffers, no views
+  });
+
   it("wipe() zeroes every secret buffer the test holds", () => {
     const { a, storeA, storeB } = pairedChannels({ seed: 11 });
     a.seal(FrameType.SYNC, new Uint8Array(10));

@@ -1,13 +1,17 @@
 /**
  * Project Wycheproof vectors (test/vectors/wycheproof) for every primitive use: AES-256-GCM on
  * both AEAD backends (valid cases seal to the exact bytes and open; invalid ones are refused),
- * X25519 as the ratchet uses it, HKDF-SHA256 and HMAC-SHA256 with our constant-time check.
+ * X25519 as the ratchet uses it on both key-agreement backends, and our in-place HKDF-SHA256
+ * and HMAC-SHA256 (kdf.ts) with the constant-time check.
  */
 import { describe, expect, it } from "vitest";
 import { hkdf } from "@noble/hashes/hkdf.js";
-import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Aead } from "../../../src/adapters/crypto/aead.js";
+import { hkdfSha256Into, hmacSha256Into } from "../../../src/adapters/crypto/kdf.js";
+import { nobleX25519, type KeyAgreement } from "../../../src/adapters/crypto/key-agreement.js";
+import { nodeX25519 } from "../../../src/adapters/crypto/key-agreement-node.js";
+import { createKeyStore } from "../../../src/adapters/crypto/key-store.js";
 import { nobleAead } from "../../../src/adapters/crypto/aead.js";
 import { nodeAead } from "../../../src/adapters/crypto/aead-node.js";
 import { ctEqual } from "../../../src/adapters/crypto/bytes.js";
@@ -94,21 +98,77 @@ describe("X25519 (ratchet DH)", () => {
     }
     expect(refused).toBe(31);
   });
+
+  it.each([nobleX25519, nodeX25519].map((k) => [k.name, k] as const))("%s: the same cases through the key-agreement backend", (_n, ka: KeyAgreement) => {
+    const store = createKeyStore();
+    let refused = 0;
+    for (const t of cases) {
+      const key = ka.generate(store, () => hex(t.private));
+      const out = new Uint8Array(32);
+      const agree = () => key.agreeInto(out, hex(t.public));
+      if (t.flags.includes("ZeroSharedSecret")) {
+        expect(agree, `tc ${t.tcId}`).toThrow(expect.objectContaining({ name: "RotationError" }));
+        refused++;
+      } else {
+        agree();
+        expect(toHex(out), `tc ${t.tcId}`).toBe(t.shared);
+      }
+      key.destroy();
+      expect(() => key.agreeInto(out, hex(t.public))).toThrow(expect.objectContaining({ name: "KeyStoreWipedError" }));
+    }
+    expect(refused).toBe(31);
+    expect(store.secretBuffers()).toEqual([]); // noble's secrets were store buffers, released on destroy
+  });
+
+  it("the two backends agree with each other on fresh keys", () => {
+    const store = createKeyStore();
+    for (let i = 0; i < 20; i++) {
+      const a = nobleX25519.generate(store);
+      const b = nodeX25519.generate(store);
+      const ab = new Uint8Array(32);
+      const ba = new Uint8Array(32);
+      a.agreeInto(ab, b.publicKey);
+      b.agreeInto(ba, a.publicKey);
+      expect(toHex(ab)).toBe(toHex(ba));
+      a.destroy();
+      b.destroy();
+    }
+    expect(() => nodeX25519.generate(store).agreeInto(new Uint8Array(32), new Uint8Array(31))).toThrow(expect.objectContaining({ name: "RotationError" }));
+  });
 });
 
-describe("HKDF-SHA256", () => {
+describe("HKDF-SHA256 (kdf.ts, in place)", () => {
   const v = loadVectors("wycheproof/hkdf_sha256_test.json");
   it("all 86 cases", () => {
     let n = 0;
     for (const g of v.testGroups as any[]) {
       for (const t of g.tests as any[]) {
         n++;
-        const run = () => hkdf(sha256, hex(t.ikm), hex(t.salt), hex(t.info), t.size);
+        const run = () => {
+          const out = new Uint8Array(t.size);
+          hkdfSha256Into(out, hex(t.ikm), hex(t.salt), hex(t.info));
+          return out;
+        };
         if (t.result === "valid") expect(toHex(run()), `tc ${t.tcId}`).toBe(t.okm);
-        else expect(run, `tc ${t.tcId}`).toThrow();
+        else expect(run, `tc ${t.tcId}`).toThrow(RangeError);
       }
     }
     expect(n).toBe(86);
+  });
+
+  it("split outputs receive the OKM in order, as one long output would (and as noble's hkdf)", () => {
+    const ikm = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const salt = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+    const info = new TextEncoder().encode("lethe/v1 confirm");
+    for (const sizes of [[32, 32], [16, 48], [1, 31, 33, 0, 7], [100]]) {
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const whole = new Uint8Array(total);
+      hkdfSha256Into(whole, ikm, salt, info);
+      expect(toHex(whole)).toBe(toHex(hkdf(sha256, ikm, salt, info, total)));
+      const parts = sizes.map((n) => new Uint8Array(n));
+      hkdfSha256Into(parts, ikm, salt, info);
+      expect(parts.map(toHex).join("")).toBe(toHex(whole));
+    }
   });
 });
 
@@ -119,11 +179,24 @@ describe("HMAC-SHA256 with the constant-time check", () => {
     for (const g of v.testGroups as any[]) {
       for (const t of g.tests as any[]) {
         n++;
-        const full = hmac(sha256, hex(t.key), hex(t.msg));
+        const full = new Uint8Array(32);
+        hmacSha256Into(full, hex(t.key), hex(t.msg));
         const ok = ctEqual(full.subarray(0, g.tagSize / 8), hex(t.tag));
         expect(ok, `tc ${t.tcId}`).toBe(t.result === "valid");
       }
     }
     expect(n).toBe(174);
+  });
+
+  it("a message given in parts is the same as the whole; a short output buffer is refused", () => {
+    const key = Uint8Array.from({ length: 80 }, (_, i) => i); // longer than a block: hashed first
+    const msg = Uint8Array.from({ length: 200 }, (_, i) => i * 3);
+    const a = new Uint8Array(32);
+    const b = new Uint8Array(40);
+    hmacSha256Into(a, key, msg);
+    hmacSha256Into(b, key, msg.subarray(0, 1), msg.subarray(1, 150), msg.subarray(150));
+    expect(toHex(b.subarray(0, 32))).toBe(toHex(a));
+    expect(Array.from(b.subarray(32))).toEqual(new Array(8).fill(0));
+    expect(() => hmacSha256Into(new Uint8Array(31), key, msg)).toThrow(RangeError);
   });
 });

@@ -6,18 +6,22 @@
  * accept exactly one joiner; anyone after that is refused (NameplateCrowdedError on their side).
  * The advertisement stays up while the host session is open and is withdrawn when it closes
  * (the runtime closes it once pairing completes). join(nameplate): find the host through
- * discovery, connect, say hello. mailbox(id, side): the same over a fresh socket whose
- * advertised name is a hash of the mailbox id (the id itself never goes on the air); the host
- * side holds blobs until the joiner (re)connects. Blobs are binary frames carried verbatim.
+ * discovery, connect, say hello. mailbox(id, side, { auth }): the same over a fresh socket whose
+ * advertised name is a hash of the mailbox id (the id itself never goes on the air), and whose
+ * hello is a challenge–response under the pairing's k_hello (docs/protocol.md §8): both ends
+ * prove the key on every connection, so a hello seen on the LAN cannot be replayed to take the
+ * mailbox, burn a sequence number or lock the real joiner out. The host side holds blobs until
+ * the joiner (re)connects. Blobs are binary frames carried verbatim.
  */
-import { createHash, randomInt } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { isIP } from "node:net";
 import { Observable, Subject } from "rxjs";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
-import { isMailboxId, isNameplate, type Side } from "../../../protocol/rendezvous.js";
+import { HELLO_NONCE_BYTES, isMailboxId, isNameplate, type MailboxAuth, type Side } from "../../../protocol/rendezvous.js";
 import type { Advertisement, Discovery } from "../../discovery/types.js";
 import {
   BlobTooLargeError,
+  MailboxAuthError,
   NameplateCrowdedError,
   NameplateNotFoundError,
   SignalingClosedError,
@@ -29,15 +33,19 @@ import {
 } from "../types.js";
 import {
   CLOSE_BAD_HELLO,
+  CLOSE_BAD_PROOF,
   CLOSE_BYE,
   CLOSE_CROWDED,
   CLOSE_UNKNOWN,
   LAN_VERSION,
+  challengeFrame,
   helloFrame,
   okFrame,
+  proofFrame,
+  readChallenge,
   readHello,
   readOk,
-  type HelloFrame,
+  readProof,
 } from "./lan-frames.js";
 
 export interface LanSignalingOptions {
@@ -77,6 +85,11 @@ const REDIAL_PAUSE_MS = 250;
 /** The public tag a mailbox is advertised and greeted under: a hash, so the id stays off the air. */
 const boxTag = (id: string): string => createHash("sha256").update(`lethe/v1 lan mailbox ${id.toLowerCase()}`).digest("hex").slice(0, 32);
 const boxNameplate = (tag: string): string => `m${tag.slice(0, 20)}`;
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
+const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, "hex"));
+
+/** Who may come in: the joiner of a nameplate, or the proven other end of a private mailbox. */
+type Gate = { readonly kind: "join"; readonly nameplate: string } | { readonly kind: "mailbox"; readonly box: string; readonly auth: MailboxAuth };
 
 /** One end of a LAN signaling link: a socket that may come and go, plus bounded holding. */
 class LanSession implements SignalingSession {
@@ -210,8 +223,12 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
     if (closed) throw new SignalingClosedError("signaling is closed");
   };
 
-  /** Host side: a WebSocket server that accepts exactly one greeting matching `accepts`. */
-  async function serve(nameplate: string, accepts: (h: HelloFrame) => boolean, session: LanSession): Promise<Advertisement> {
+  /**
+   * Host side: a WebSocket server that lets in the joiner of a nameplate (one, ever) or the
+   * proven other end of a mailbox (docs/protocol.md §8; a proven socket replaces a previous one).
+   * Until then nothing a socket sends touches the session.
+   */
+  async function serve(nameplate: string, gate: Gate, session: LanSession): Promise<Advertisement> {
     const wss = new WebSocketServer({ host: iface, port: 0, maxPayload: maxBlob + 64, clientTracking: true });
     await new Promise<void>((resolve, reject) => {
       wss.once("listening", resolve);
@@ -219,33 +236,55 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
     });
     wss.on("error", () => undefined);
     let peer: WebSocket | undefined;
+    const refuse = (ws: WebSocket, code: number) => {
+      refused++;
+      ws.close(code);
+    };
+    const admit = (ws: WebSocket) => {
+      const old = peer;
+      peer = ws;
+      ws.send(okFrame());
+      session.attach(ws);
+      if (old !== undefined && old !== ws) old.terminate();
+    };
     wss.on("connection", (ws) => {
       ws.on("error", () => undefined);
+      // The whole greeting (hello, and for a mailbox the proof) must be done within the timeout.
       const timer = setTimeout(() => ws.close(CLOSE_BAD_HELLO), helloTimeoutMs);
       timer.unref();
+      ws.once("close", () => clearTimeout(timer));
       ws.once("message", (data, isBinary) => {
-        clearTimeout(timer);
         const hello = isBinary ? undefined : readHello(data);
-        if (hello === undefined) {
-          refused++;
-          return ws.close(CLOSE_BAD_HELLO);
+        if (hello === undefined) return refuse(ws, CLOSE_BAD_HELLO);
+        if (gate.kind === "join") {
+          if (hello.kind !== "join" || hello.nameplate !== gate.nameplate) return refuse(ws, CLOSE_UNKNOWN);
+          if (peer !== undefined) return refuse(ws, CLOSE_CROWDED); // one joiner per nameplate, ever
+          clearTimeout(timer);
+          return admit(ws);
         }
-        if (!accepts(hello)) {
-          refused++;
-          return ws.close(CLOSE_UNKNOWN);
+        if (hello.kind !== "mailbox" || hello.box !== gate.box) return refuse(ws, CLOSE_UNKNOWN);
+        const box = unhex(gate.box);
+        const joinNonce = unhex(hello.nonce);
+        const hostNonce = randomBytes(HELLO_NONCE_BYTES);
+        let ourProof: Uint8Array;
+        try {
+          ourProof = gate.auth.prove("host", box, joinNonce, hostNonce);
+        } catch {
+          return refuse(ws, CLOSE_BAD_PROOF); // our keys are gone: the session is ending
         }
-        // One peer per nameplate; a mailbox peer may come back on a new socket after losing its old one.
-        if (peer !== undefined && peer.readyState === WebSocket.OPEN) {
-          refused++;
-          return ws.close(CLOSE_CROWDED);
-        }
-        if (peer !== undefined && hello.kind === "join") {
-          refused++;
-          return ws.close(CLOSE_CROWDED);
-        }
-        peer = ws;
-        ws.send(okFrame());
-        session.attach(ws);
+        ws.send(challengeFrame(hex(hostNonce), hex(ourProof)));
+        ws.once("message", (answer, answerIsBinary) => {
+          const p = answerIsBinary ? undefined : readProof(answer);
+          let ok = false;
+          try {
+            ok = p !== undefined && gate.auth.verify("join", box, joinNonce, hostNonce, unhex(p.proof));
+          } catch {
+            ok = false;
+          }
+          if (!ok) return refuse(ws, CLOSE_BAD_PROOF);
+          clearTimeout(timer);
+          admit(ws);
+        });
       });
     });
     const port = (wss.address() as { port: number }).port;
@@ -259,8 +298,8 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
     return ad;
   }
 
-  /** Join side: find, connect, greet; map refusals to the contract's errors. */
-  async function dial(nameplate: string, hello: HelloFrame, signal: AbortSignal | undefined, session: LanSession): Promise<void> {
+  /** Join side: find, connect, greet (and for a mailbox prove, §8); map refusals to the contract's errors. */
+  async function dial(nameplate: string, gate: Gate, signal: AbortSignal | undefined, session: LanSession): Promise<void> {
     let rec;
     try {
       rec = await discovery.find(nameplate, { timeoutMs: findTimeoutMs, ...(signal ? { signal } : {}) });
@@ -271,37 +310,66 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
     const host = rec.address.includes(":") ? `[${rec.address}]` : rec.address;
     const ws = new WebSocket(`ws://${host}:${rec.port}/`, { maxPayload: maxBlob + 64, handshakeTimeout: helloTimeoutMs });
     ws.on("error", () => undefined);
+    const joinNonce = randomBytes(HELLO_NONCE_BYTES);
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
+      let settled = false;
+      const fail = (e: Error) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        ws.off("message", onMessage);
         ws.terminate();
-        reject(new SignalingError("join aborted"));
+        reject(e);
       };
+      const onAbort = () => fail(new SignalingError("join aborted"));
       signal?.addEventListener("abort", onAbort, { once: true });
-      ws.once("open", () => ws.send(helloFrame(hello)));
-      ws.once("message", (data, isBinary) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (!isBinary && readOk(data)) {
-          session.attach(ws);
-          session.onClose ??= async () => undefined;
-          resolve();
-        } else {
-          ws.terminate();
-          reject(new SignalingError("host answered with something other than ok"));
+      let stage: "challenge" | "ok" = gate.kind === "mailbox" ? "challenge" : "ok";
+      const onMessage = (data: RawData, isBinary: boolean) => {
+        if (settled) return;
+        if (stage === "challenge" && gate.kind === "mailbox") {
+          const c = isBinary ? undefined : readChallenge(data);
+          const box = unhex(gate.box);
+          let proven = false;
+          let answer: Uint8Array | undefined;
+          try {
+            if (c !== undefined) {
+              const hostNonce = unhex(c.challenge);
+              proven = gate.auth.verify("host", box, joinNonce, hostNonce, unhex(c.proof));
+              if (proven) answer = gate.auth.prove("join", box, joinNonce, hostNonce);
+            }
+          } catch {
+            proven = false;
+          }
+          if (!proven || answer === undefined) return fail(new MailboxAuthError("the mailbox host could not prove the pairing's keys"));
+          stage = "ok";
+          ws.send(proofFrame(hex(answer)));
+          return;
         }
-      });
-      ws.once("close", (code) => {
+        if (isBinary || !readOk(data)) return fail(new SignalingError("host answered with something other than ok"));
+        settled = true;
         signal?.removeEventListener("abort", onAbort);
-        if (code === CLOSE_CROWDED) reject(new NameplateCrowdedError(`nameplate ${nameplate} already has a peer`));
-        else reject(new NameplateNotFoundError(`host refused nameplate ${nameplate} (${code})`));
+        ws.off("message", onMessage);
+        session.attach(ws);
+        session.onClose ??= async () => undefined;
+        resolve();
+      };
+      ws.on("message", onMessage);
+      ws.once("open", () =>
+        ws.send(helloFrame(gate.kind === "join" ? { v: LAN_VERSION, kind: "join", nameplate: gate.nameplate } : { v: LAN_VERSION, kind: "mailbox", box: gate.box, nonce: hex(joinNonce) })),
+      );
+      ws.once("close", (code) => {
+        if (code === CLOSE_CROWDED) fail(new NameplateCrowdedError(`nameplate ${nameplate} already has a peer`));
+        else if (code === CLOSE_BAD_PROOF) fail(new MailboxAuthError("the mailbox host refused our proof of the pairing's keys"));
+        else fail(new NameplateNotFoundError(`host refused nameplate ${nameplate} (${code})`));
       });
-      ws.once("error", (e) => reject(new NameplateNotFoundError(`cannot reach the host of ${nameplate}`, { cause: e })));
+      ws.once("error", (e) => fail(new NameplateNotFoundError(`cannot reach the host of ${nameplate}`, { cause: e })));
     });
   }
 
-  async function redial(np: string, hello: HelloFrame, session: LanSession): Promise<void> {
+  async function redial(np: string, gate: Gate, session: LanSession): Promise<void> {
     for (let attempt = 1; attempt <= REDIAL_ATTEMPTS && !closed && session.isOpen; attempt++) {
       try {
-        await dial(np, hello, undefined, session);
+        await dial(np, gate, undefined, session);
         return;
       } catch {
         await new Promise<void>((r) => setTimeout(r, REDIAL_PAUSE_MS * attempt).unref());
@@ -327,7 +395,7 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       checkOpen();
       const nameplate = String(randomInt(1, 1000));
       const session = new LanSession(nameplate, maxBlob, maxHeld);
-      await serve(nameplate, (h) => h.kind === "join" && h.nameplate === nameplate, session);
+      await serve(nameplate, { kind: "join", nameplate }, session);
       track(session);
       return session;
     },
@@ -335,7 +403,7 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       checkOpen();
       if (!isNameplate(nameplate)) throw new InvalidNameplateError("a nameplate is a decimal number of at most 9 digits");
       const session = new LanSession(nameplate, maxBlob, maxHeld);
-      await dial(nameplate, { v: LAN_VERSION, kind: "join", nameplate }, opts?.signal, session);
+      await dial(nameplate, { kind: "join", nameplate }, opts?.signal, session);
       track(session);
       return session;
     },
@@ -343,16 +411,21 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       checkOpen();
       if (!isMailboxId(id)) throw new InvalidMailboxError("mailbox id must be 32 lowercase hex digits");
       if (side !== "host" && side !== "join") throw new InvalidMailboxError("side must be host or join");
+      const auth = opts?.auth;
+      if (auth === undefined || typeof auth.prove !== "function" || typeof auth.verify !== "function") {
+        throw new MailboxAuthError("a LAN mailbox needs options.auth (the secure channel's mailboxAuth): its hello proves the pairing's keys");
+      }
       const tag = boxTag(id);
       const np = boxNameplate(tag);
+      const gate: Gate = { kind: "mailbox", box: tag, auth };
       const session = new LanSession(np, maxBlob, maxHeld);
-      if (side === "host") await serve(np, (h) => h.kind === "mailbox" && h.box === tag, session);
+      if (side === "host") await serve(np, gate, session);
       else {
-        const hello: HelloFrame = { v: LAN_VERSION, kind: "mailbox", box: tag };
-        await dial(np, hello, opts?.signal, session);
+        await dial(np, gate, opts?.signal, session);
         // The mailbox lives as long as the session: if the socket drops, find the host again
-        // and reconnect; blobs sent meanwhile are held (bounded) and flushed on reconnect.
-        session.onLost = () => void redial(np, hello, session);
+        // and reconnect (with a fresh proof); blobs sent meanwhile are held (bounded) and
+        // flushed on reconnect.
+        session.onLost = () => void redial(np, gate, session);
       }
       track(session);
       return session;

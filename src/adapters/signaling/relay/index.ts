@@ -39,8 +39,33 @@ export interface RelaySignalingOptions {
   readonly random?: () => number;
 }
 
-/** Test hooks: not part of the Signaling contract. */
+/**
+ * Short-lived TURN credentials from the relay (TURN REST API), shaped like an RTCIceServer
+ * entry: pass `{ urls, username, credential }` to the transport's `iceServers`. Secret-ish:
+ * never log them or put them in state.
+ */
+export interface RelayTurnCredentials {
+  readonly urls: readonly string[];
+  readonly username: string;
+  readonly credential: string;
+  /** Seconds they stay valid from when the relay minted them. */
+  readonly ttlSeconds: number;
+}
+
+/** The relay has no TURN server configured (`lethe relay --turn-url … --turn-secret-file …`). */
+export class TurnUnavailableError extends SignalingError {
+  override readonly name = "TurnUnavailableError";
+}
+
+/** The relay adapter: the Signaling contract, TURN credentials, and test hooks. */
 export interface RelaySignaling extends Signaling {
+  /**
+   * Ask the relay for short-lived TURN credentials. The relay mints them only for a client
+   * pairing or paired through it: call after host(), join() or mailbox() on this adapter
+   * (else SignalingClosedError). TurnUnavailableError when the relay has no TURN server.
+   */
+  turnCredentials(options?: SignalingOpenOptions): Promise<RelayTurnCredentials>;
+  /* Test hooks below: not part of the Signaling contract. */
   /** Cut the WebSocket as a network failure would (the adapter reconnects). */
   dropConnection(): void;
   readonly stats: { readonly reconnects: number; readonly badFrames: number };
@@ -52,6 +77,8 @@ function toError(e: unknown): SignalingError {
   switch (e.code) {
     case "not_found":
       return new NameplateNotFoundError(msg);
+    case "no_turn":
+      return new TurnUnavailableError(msg);
     case "crowded":
       return new NameplateCrowdedError(msg);
     case "too_large":
@@ -62,6 +89,10 @@ function toError(e: unknown): SignalingError {
       return new SignalingClosedError(msg);
     case "rate_limited":
     case "claim_rate_limited":
+    case "join_rate_limited":
+    case "mailbox_rate_limited":
+    case "held_bytes_limited":
+    case "relay_full":
     case "mailbox_full":
     case "too_many_nameplates":
     case "too_many_mailboxes":
@@ -91,6 +122,12 @@ async function defaultWebSocket(): Promise<WebSocketConstructor> {
 /** How long close() waits for the relay to confirm. */
 const CLOSE_WAIT_MS = 2000;
 
+/**
+ * checkConnection(): a ping not answered within this is a dead socket. Generous enough for a
+ * loaded relay; a wrongly dropped socket only costs a reconnect.
+ */
+const CHECK_TIMEOUT_MS = 3000;
+
 /** Blobs kept for a session nobody has subscribed to yet (they can arrive with the reply). */
 const MAX_EARLY_BLOBS = 256;
 
@@ -99,6 +136,8 @@ class RelaySession implements SignalingSession {
   private readonly subject = new Subject<Uint8Array>();
   private early: Uint8Array[] | undefined = [];
   readonly peerJoined: Promise<void>;
+  private readonly returned = new Subject<void>();
+  readonly peerReturned$ = this.returned.asObservable();
   private resolvePeer!: () => void;
   private rejectPeer!: (e: Error) => void;
   private peerSeen = false;
@@ -131,7 +170,7 @@ class RelaySession implements SignalingSession {
       if (!this.peerSeen) {
         this.peerSeen = true;
         this.resolvePeer();
-      }
+      } else this.returned.next(); // the peer re-opened its end (a new connection)
       return;
     }
     if (f.t === "blob") {
@@ -167,6 +206,7 @@ class RelaySession implements SignalingSession {
     this.owner.forget(this);
     if (!this.peerSeen) this.rejectPeer(reason);
     this.subject.complete();
+    this.returned.complete();
   }
 
   async close(): Promise<void> {
@@ -211,6 +251,10 @@ class RelaySignalingImpl implements RelaySignaling {
 
   dropConnection(): void {
     this.link.dropConnection();
+  }
+
+  checkConnection(): void {
+    this.link.checkNow(CHECK_TIMEOUT_MS);
   }
 
   forget(s: RelaySession): void {
@@ -269,6 +313,20 @@ class RelaySignalingImpl implements RelaySignaling {
     if (side !== "host" && side !== "join") throw new SignalingError("side must be host or join");
     if (this.sessions.has(id)) throw new SignalingError("that mailbox is already open on this adapter");
     return this.open(options, { t: "open", m: id, side }, (f) => (f.t === "opened" ? { nameplate: id, m: id, side } : undefined));
+  }
+
+  async turnCredentials(options?: SignalingOpenOptions): Promise<RelayTurnCredentials> {
+    if (this.closed) throw new SignalingClosedError("signaling is closed");
+    if (options?.signal?.aborted) throw new SignalingClosedError("aborted");
+    if (this.sessions.size === 0) throw new SignalingClosedError("open a session (host, join or mailbox) before asking for TURN credentials");
+    let reply: Reply;
+    try {
+      reply = await this.link.request({ t: "turn" });
+    } catch (e) {
+      throw toError(e);
+    }
+    if (reply.t !== "turn") throw new SignalingError("unexpected reply from the relay");
+    return { urls: [...reply.urls], username: reply.username, credential: reply.credential, ttlSeconds: reply.ttl };
   }
 
   async close(): Promise<void> {

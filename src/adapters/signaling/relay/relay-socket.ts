@@ -177,6 +177,9 @@ export class RelayLink {
   }
 
   private onMessage(ws: WebSocketLike, data: unknown): void {
+    // A socket we gave up on (dropped, replaced) may still deliver while it closes — among it the
+    // relay's "closed: replaced" for the mailboxes the new socket re-opened: not ours any more.
+    if (ws !== this.ws) return;
     if (typeof data !== "string") {
       this.badFrames++;
       return;
@@ -235,9 +238,25 @@ export class RelayLink {
     this.pingTimer = this.options.timers.setTimeout(() => {
       this.pingTimer = undefined;
       if (this.ws !== ws || !this.connected) return;
-      this.requestNow({ t: "ping" }).catch(() => {});
+      this.probe(ws, this.options.requestTimeoutMs);
       this.startPing(ws);
     }, this.pingEveryMs);
+  }
+
+  /**
+   * Ping now; a socket that does not answer within `timeoutMs` is half-dead (its network went
+   * away without a FIN, so TCP never tells us): drop it and reconnect.
+   */
+  private probe(ws: WebSocketLike, timeoutMs: number): void {
+    this.requestNow({ t: "ping" }, undefined, timeoutMs).catch((e: unknown) => {
+      if (e instanceof RequestFailed && e.code === "timeout" && this.ws === ws) this.dropConnection();
+    });
+  }
+
+  /** The network may have changed: check the socket now, with a short timeout. */
+  checkNow(timeoutMs: number): void {
+    const ws = this.ws;
+    if (ws !== undefined && this.connected) this.probe(ws, timeoutMs);
   }
 
   private stopPing(): void {

@@ -12,17 +12,29 @@
  * Chromium 156 drops messages still buffered when close() is called (measured: 0 of 10 arrived
  * in 5 of 7 runs; with the shared drain wait, 8 of 8 runs delivered all 10).
  */
-import { TransportError } from "../types.js";
+import { CLOSE_DELIVERY_MS, TransportError, type SelectedPath } from "../types.js";
+import { UNKNOWN_PATH } from "../path.js";
+import { pathFromStats } from "../webrtc/selected-path.js";
 import { WebRtcChannel, type ChannelLimits } from "../webrtc/channel.js";
 
 export type BrowserChannelLimits = ChannelLimits;
 
 const TIMINGS = {
   /** How long close() waits for queued messages to leave the browser before resetting the stream. */
-  drainGraceMs: 2_000,
+  drainGraceMs: CLOSE_DELIVERY_MS,
   /** How long close() waits for the stream reset to complete before dropping the connection. */
   closeGraceMs: 1_000,
 };
+
+/** The selected pair's path from the browser's stats; `unknown` if getStats fails or has no pair. */
+export async function readBrowserPath(pc: RTCPeerConnection): Promise<SelectedPath> {
+  try {
+    return pathFromStats(await pc.getStats());
+  } catch {
+    // A closed connection rejects getStats: nothing to report.
+    return UNKNOWN_PATH;
+  }
+}
 
 export class BrowserChannel extends WebRtcChannel<RTCDataChannel> {
   constructor(
@@ -32,6 +44,13 @@ export class BrowserChannel extends WebRtcChannel<RTCDataChannel> {
     limits: BrowserChannelLimits,
   ) {
     super(id, dc, limits, TIMINGS);
+    // The selected pair can change (ICE restart, a better pair): re-read the stats when the
+    // ICE transport says so (RTCIceTransport's selectedcandidatepairchange, where the browser
+    // has it) and on every ICE connection state change.
+    const refresh = () => void this.refreshPath();
+    const ice = pc.sctp?.transport.iceTransport;
+    if (ice) this.on(ice, "selectedcandidatepairchange", refresh);
+    this.on(pc, "iceconnectionstatechange", refresh);
     dc.binaryType = "arraybuffer";
     this.on(dc, "message", (e) => this.onMessage((e as MessageEvent).data));
     this.on(dc, "bufferedamountlow", () => this.drained());
@@ -41,8 +60,16 @@ export class BrowserChannel extends WebRtcChannel<RTCDataChannel> {
       if (pc.connectionState === "failed" || pc.connectionState === "closed") this.lost("failed");
     });
     this.on(pc, "iceconnectionstatechange", () => {
-      if (pc.iceConnectionState === "failed" || pc.iceConnectionState === "closed") this.lost("failed");
+      const s = pc.iceConnectionState;
+      if (s === "failed" || s === "closed") this.lost("failed");
+      else if (s === "disconnected") this.setHealth("disconnected");
+      else if (s === "connected" || s === "completed") this.setHealth("connected");
     });
+  }
+
+  /** Read the selected pair from the browser's stats now (connect() awaits the first read). */
+  async refreshPath(): Promise<void> {
+    this.setPath(await readBrowserPath(this.pc));
   }
 
   protected transmit(data: Uint8Array): void {

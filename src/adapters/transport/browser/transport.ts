@@ -11,7 +11,7 @@
  * stack-independent part (signal exchange, offer/answer sequence, bookkeeping) is shared with
  * werift: src/adapters/transport/webrtc/connect.ts.
  */
-import { ConnectFailedError, TransportError, type Channel, type ConnectOptions, type Transport } from "../types.js";
+import { ConnectAbortedError, ConnectFailedError, configuresTurn, NoPathError, TransportError, type Channel, type ConnectOptions, type Transport } from "../types.js";
 import { DEFAULT_MAX_SIGNAL_BYTES, signalDecoder } from "../webrtc/signal-codec.js";
 import { filterSdpCandidates, type CandidatePolicy } from "../webrtc/candidates.js";
 import {
@@ -71,6 +71,7 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
   const { highWaterMark, lowWaterMark, maxMessageSize } = resolveChannelLimits(options);
   const gatherTimeoutMs = options.gatherTimeoutMs ?? 5_000;
   const policy: CandidatePolicy = { loopbackOnly: options.loopbackOnly ?? false };
+  const turnConfigured = configuresTurn(options.iceServers ?? []);
   const config: RTCConfiguration = {
     iceServers: (options.iceServers ?? []).map((s) => ({
       urls: typeof s.urls === "string" ? s.urls : [...s.urls],
@@ -93,13 +94,18 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
   async function connect(opts: ConnectOptions): Promise<Channel> {
     const id = book.begin(opts, stats, "browser");
     const pc = new PeerConnection!(config);
-    book.live.add(pc);
+    book.connecting.add(pc);
 
     const x = new SignalExchange(opts, decode, filter, stats, book.aborters);
     const onPcState = () => {
       if (pc.connectionState === "failed") x.fail(new ConnectFailedError("ICE/DTLS failed while connecting"));
     };
     pc.addEventListener("connectionstatechange", onPcState);
+    // ICE gave up: no path with the servers given (and whether a TURN server would be the answer).
+    const onIceState = () => {
+      if (pc.iceConnectionState === "failed") x.fail(new NoPathError(turnConfigured));
+    };
+    pc.addEventListener("iceconnectionstatechange", onIceState);
     const gathered = () =>
       x.step(
         new Promise<void>((resolve) => {
@@ -162,14 +168,20 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
         maxMessageSize: limit,
         maxPendingBytes: MAX_PENDING_BYTES,
       });
+      // The channel listens already (a message arriving meanwhile is kept); hand it out with its path known.
+      await channel.refreshPath();
       return book.adopt(channel, pc, stats);
     } catch (e) {
-      book.live.delete(pc);
+      // Stopped (the engine's connect timeout) while ICE was still checking: there is no path.
+      const checking = pc.remoteDescription !== null && !["connected", "completed"].includes(pc.iceConnectionState);
+      book.connecting.delete(pc);
       pc.close();
+      if (e instanceof ConnectAbortedError && checking) throw new NoPathError(turnConfigured);
       throw e instanceof TransportError ? e : new ConnectFailedError("browser connect failed", { cause: e });
     } finally {
       x.dispose();
       pc.removeEventListener("connectionstatechange", onPcState);
+      pc.removeEventListener("iceconnectionstatechange", onIceState);
     }
   }
 

@@ -14,8 +14,9 @@ import * as Schema from "effect/Schema";
 import * as Result from "effect/Result";
 import {
   BadSignalError, ChannelClosedError, ConnectAbortedError, ConnectFailedError, MessageTooLargeError,
-  type Channel, type ChannelCloseReason, type ChannelState, type ConnectOptions, type Transport,
+  type Channel, type ChannelCloseReason, type ChannelState, type ConnectOptions, type PathHealth, type SelectedPath, type Transport,
 } from "../types.js";
+import { MEMORY_PATH } from "../path.js";
 import { Inbox } from "../../../testing/network/inbox.js";
 import type { NetworkCore } from "../../../testing/network/core.js";
 
@@ -75,6 +76,13 @@ export class MemoryChannelEnd implements Channel {
   readonly messages$: Observable<Uint8Array>;
   readonly drained$: Observable<void>;
   readonly state$: Observable<ChannelState>;
+  /** No network path: the in-process network carries the bytes. */
+  readonly path: SelectedPath = MEMORY_PATH;
+  private readonly pathSubject = new BehaviorSubject<SelectedPath>(MEMORY_PATH);
+  readonly path$: Observable<SelectedPath> = this.pathSubject.asObservable();
+  /** Always `connected` while open: a partition closes the channel `failed` at once. */
+  private readonly healthSubject = new BehaviorSubject<PathHealth>("connected");
+  readonly health$: Observable<PathHealth> = this.healthSubject.asObservable();
   readonly maxMessageSize: number;
   readonly highWaterMark: number;
   readonly lowWaterMark: number;
@@ -192,6 +200,8 @@ export class MemoryChannelEnd implements Channel {
     this.setState("closed");
     this.inbox.complete();
     this.drained.complete();
+    this.pathSubject.complete();
+    this.healthSubject.complete();
     this.stateSubject.complete();
     this.resolveClosed(reason);
     this.onClosed(this);

@@ -1,8 +1,9 @@
 /**
  * The part of a WebRTC data channel's `Channel` that does not depend on the WebRTC stack:
  * state$, messages$ (held until the first subscriber, bounded), drained$ and back-pressure
- * bookkeeping, and the close sequence (drain what send() accepted, reset the stream, release
- * the connection, each wait bounded). werift's RTCDataChannel and the browser's both satisfy
+ * bookkeeping, path$ and health$ (the adapter reports them through setPath / setHealth), the close
+ * sequence (deliver what send() accepted, reset the stream, release the connection, each wait
+ * bounded). werift's RTCDataChannel and the browser's both satisfy
  * `DataChannelLike`; each adapter subclasses `WebRtcChannel` and keeps only what differs:
  * how events are wired, how bytes are sent and received, and how the connection is released.
  *
@@ -16,7 +17,10 @@ import {
   type Channel,
   type ChannelCloseReason,
   type ChannelState,
+  type PathHealth,
+  type SelectedPath,
 } from "../types.js";
+import { samePath, UNKNOWN_PATH } from "../path.js";
 
 /** The W3C RTCDataChannel members the shared logic touches (werift's and the browser's have them). */
 export interface DataChannelLike {
@@ -50,7 +54,11 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
   readonly drained$: Observable<void>;
   readonly state$: Observable<ChannelState>;
   readonly messages$: Observable<Uint8Array>;
+  readonly path$: Observable<SelectedPath>;
+  readonly health$: Observable<PathHealth>;
 
+  private readonly healthSubject = new BehaviorSubject<PathHealth>("connected");
+  private readonly pathSubject = new BehaviorSubject<SelectedPath>(UNKNOWN_PATH);
   private readonly stateSubject = new BehaviorSubject<ChannelState>("open");
   private readonly drainedSubject = new Subject<void>();
   private readonly messageSubject = new Subject<Uint8Array>();
@@ -76,6 +84,8 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
     this.released = new Promise((resolve) => (this.resolveReleased = resolve));
     this.drained$ = this.drainedSubject.asObservable();
     this.state$ = this.stateSubject.asObservable();
+    this.path$ = this.pathSubject.asObservable();
+    this.health$ = this.healthSubject.asObservable();
     this.messages$ = new Observable<Uint8Array>((subscriber) => {
       const sub = this.messageSubject.subscribe(subscriber);
       this.flushPending();
@@ -88,6 +98,19 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
   protected abstract transmit(data: Uint8Array): void;
   /** Call `done` once on the data channel's next bufferedamountlow; return how to stop listening. */
   protected abstract onceBufferedAmountLow(done: () => void): () => void;
+
+  /**
+   * Call `done` once everything send() accepted has left this side (at once if it already has);
+   * return how to stop listening. The default is the W3C view: `bufferedAmount` reached 0. An
+   * adapter that can see further down its stack (werift: SCTP DATA not yet acknowledged) overrides it.
+   */
+  protected onceDelivered(done: () => void): () => void {
+    if (this.dc.bufferedAmount === 0) {
+      done();
+      return () => undefined;
+    }
+    return this.onceBufferedAmountLow(done);
+  }
   /** Call `done` once when the data channel reaches `closed`; return how to stop listening. */
   protected abstract onceClosed(done: () => void): () => void;
   /** Start the data channel's close (the stream reset the peer sees as `remote`). */
@@ -97,6 +120,10 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
 
   get state(): ChannelState {
     return this.stateSubject.value;
+  }
+
+  get path(): SelectedPath {
+    return this.pathSubject.value;
   }
 
   get bufferedAmount(): number {
@@ -125,9 +152,9 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
     //    peer cannot hold the connection open.
     const dc = this.dc;
     void (async () => {
-      if (dc.readyState === "open" && dc.bufferedAmount > 0) {
+      if (dc.readyState === "open") {
         dc.bufferedAmountLowThreshold = 0;
-        await bounded(this.timings.drainGraceMs, (done) => this.onceBufferedAmountLow(done));
+        await bounded(this.timings.drainGraceMs, (done) => this.onceDelivered(done));
       }
       if (dc.readyState !== "closed") {
         const reset = bounded(this.timings.closeGraceMs, (done) => this.onceClosed(done));
@@ -158,6 +185,16 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
       return;
     }
     this.messageSubject.next(bytes);
+  }
+
+  /** The stack reports a (possibly new) selected path; emitted only when it differs. */
+  protected setPath(path: SelectedPath): void {
+    if (this.closeReason === undefined && !samePath(path, this.pathSubject.value)) this.pathSubject.next(path);
+  }
+
+  /** The stack reports the path's connectivity; emitted only when it changes. */
+  protected setHealth(health: PathHealth): void {
+    if (this.closeReason === undefined && health !== this.healthSubject.value) this.healthSubject.next(health);
   }
 
   /** The stack's buffered amount fell to the low-water mark. */
@@ -198,6 +235,8 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
     this.setState("closed");
     this.messageSubject.complete();
     this.drainedSubject.complete();
+    this.pathSubject.complete();
+    this.healthSubject.complete();
     this.stateSubject.complete();
     this.resolveClosed(this.closeReason ?? "failed");
     this.resolveReleased();
@@ -212,14 +251,18 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
 function bounded(ms: number, arm: (done: () => void) => () => void): Promise<void> {
   return new Promise((resolve) => {
     let off: (() => void) | undefined;
+    let finished = false;
     const timer = setTimeout(finish, ms);
     // Node: a pending grace timer must not keep the process alive (no unref in browsers).
     (timer as { unref?: () => void }).unref?.();
     function finish() {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       off?.();
       resolve();
     }
     off = arm(finish);
+    if (finished) off(); // `arm` called back at once, before `off` existed
   });
 }

@@ -54,17 +54,21 @@ export interface WebRtcStats {
   candidatesStripped: number;
 }
 
-/** What one adapter brings to the offer/answer sequence. */
-export interface NegotiationOps<DC> {
+/** What one adapter brings to an offer/answer round. */
+export interface ExchangeOps {
   /** The stack's name in error messages ("werift", "the browser"). */
   readonly stack: string;
+  /** Create the offer or answer, gather every candidate; the outbound-filtered local SDP. */
+  gather(): Promise<string>;
+  setRemoteDescription(description: { type: SignalType; sdp: string }): Promise<unknown>;
+}
+
+/** What one adapter brings to the offer/answer sequence that opens the sync channel. */
+export interface NegotiationOps<DC> extends ExchangeOps {
   /** Offerer: create the sync data channel (before the offer, so the SDP carries it). */
   createChannel(): DC;
   /** Answerer: the data channel the peer opens (armed before the offer is applied). */
   incoming(): Promise<DC>;
-  /** Create the offer or answer, gather every candidate; the outbound-filtered local SDP. */
-  gather(): Promise<string>;
-  setRemoteDescription(description: { type: SignalType; sdp: string }): Promise<unknown>;
   /** Resolve when the data channel is open; reject if it closes first. */
   opened(dc: DC): Promise<DC>;
 }
@@ -136,24 +140,13 @@ export class SignalExchange {
 
   /** The offer/answer sequence for `role`; the open sync data channel. */
   async negotiate<DC extends SyncChannelShape>(role: ConnectOptions["role"], ops: NegotiationOps<DC>): Promise<DC> {
-    const setRemote = async (type: SignalType, sdp: string) => {
-      try {
-        await this.step(ops.setRemoteDescription({ type, sdp }));
-      } catch (e) {
-        if (e instanceof TransportError) throw e;
-        this.stats.badSignals++;
-        throw new BadSignalError(`peer's ${type} was refused by ${ops.stack}`, { cause: e });
-      }
-    };
     if (role === "offerer") {
       const created = ops.createChannel();
-      this.send("offer", await ops.gather());
-      await setRemote("answer", await this.nextSignal("answer"));
+      await this.exchange(role, ops);
       return this.step(ops.opened(created));
     }
     const incoming = ops.incoming();
-    await setRemote("offer", await this.nextSignal("offer"));
-    this.send("answer", await ops.gather());
+    await this.exchange(role, ops);
     const remoteDc = await this.step(incoming);
     if (
       remoteDc.label !== SYNC_CHANNEL_LABEL ||
@@ -164,6 +157,30 @@ export class SignalExchange {
       throw new ConnectFailedError("peer opened a data channel that is not the reliable ordered sync channel");
     }
     return this.step(ops.opened(remoteDc));
+  }
+
+  /**
+   * One offer/answer round for `role`: the offerer gathers and sends its offer, then applies the
+   * answer; the answerer applies the offer, then gathers and sends its answer. Used by connect
+   * (inside negotiate) and by an ICE restart on a live connection.
+   */
+  async exchange(role: ConnectOptions["role"], ops: ExchangeOps): Promise<void> {
+    const setRemote = async (type: SignalType, sdp: string) => {
+      try {
+        await this.step(ops.setRemoteDescription({ type, sdp }));
+      } catch (e) {
+        if (e instanceof TransportError) throw e;
+        this.stats.badSignals++;
+        throw new BadSignalError(`peer's ${type} was refused by ${ops.stack}`, { cause: e });
+      }
+    };
+    if (role === "offerer") {
+      this.send("offer", await ops.gather());
+      await setRemote("answer", await this.nextSignal("answer"));
+      return;
+    }
+    await setRemote("offer", await this.nextSignal("offer"));
+    this.send("answer", await ops.gather());
   }
 
   /** Stop listening to the pipe and the abort signal; leave the transport's abort list. */
@@ -179,9 +196,14 @@ interface OwnedChannel {
   readonly released: Promise<void>;
 }
 
-/** The connections and channels one transport made, and its closed flag. */
+/**
+ * The connections and channels one transport made, and its closed flag. A connection is in
+ * `connecting` until its channel is adopted; from then on the channel owns it, and only the
+ * channel's own close sequence may release it (so close() cannot cut off what the channel is
+ * still delivering: issue 11's lost BYE).
+ */
 export class WebRtcConnections<PC, CH extends OwnedChannel> {
-  readonly live = new Set<PC>();
+  readonly connecting = new Set<PC>();
   readonly channels = new Set<CH>();
   readonly aborters = new Set<(e: Error) => void>();
   closed = false;
@@ -195,19 +217,21 @@ export class WebRtcConnections<PC, CH extends OwnedChannel> {
     return `${prefix}-${++this.counter}`;
   }
 
-  /** A channel was opened on `pc`: keep both until the channel releases the connection. */
+  /** A channel was opened on `pc`: from now on the channel owns the connection. */
   adopt(channel: CH, pc: PC, stats: WebRtcStats): CH {
+    this.connecting.delete(pc);
     this.channels.add(channel);
     stats.channelsOpened++;
-    void channel.released.then(() => {
-      this.channels.delete(channel);
-      this.live.delete(pc);
-    });
+    void channel.released.then(() => this.channels.delete(channel));
     return channel;
   }
 
-  /** Abort every connect in flight, close every channel; `releaseLive` handles connections left. */
-  async close(releaseLive?: (pc: PC) => Promise<unknown>): Promise<void> {
+  /**
+   * Abort every connect in flight and close every channel, waiting for each channel's close
+   * sequence (bounded by its own grace timers); `releaseConnecting` handles connections whose
+   * connect has not handed out a channel yet.
+   */
+  async close(releaseConnecting?: (pc: PC) => Promise<unknown>): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const abort of this.aborters) abort(new ConnectAbortedError("transport closed"));
@@ -216,7 +240,7 @@ export class WebRtcConnections<PC, CH extends OwnedChannel> {
       ch.close();
       waits.push(ch.released);
     }
-    if (releaseLive) for (const pc of this.live) waits.push(releaseLive(pc));
+    if (releaseConnecting) for (const pc of this.connecting) waits.push(releaseConnecting(pc));
     await Promise.all(waits);
   }
 }

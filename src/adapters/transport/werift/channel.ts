@@ -10,8 +10,9 @@
  * A close we did not ask for counts as `remote` only when the SCTP association is still up
  * (the peer reset the stream: a deliberate close); otherwise the transport was lost (`failed`).
  */
-import type { RTCDataChannel, RTCPeerConnection } from "werift";
-import { TransportError } from "../types.js";
+import type { RTCDataChannel, RTCIceTransport, RTCPeerConnection } from "werift";
+import { CLOSE_DELIVERY_MS, TransportError, type ConnectOptions, type SelectedPath } from "../types.js";
+import { icePath, UNKNOWN_PATH } from "../path.js";
 import { WebRtcChannel, type ChannelLimits } from "../webrtc/channel.js";
 
 export type { ChannelLimits } from "../webrtc/channel.js";
@@ -22,8 +23,8 @@ export class EmptyMessageError extends TransportError {
 }
 
 const TIMINGS = {
-  /** How long close() waits for queued messages to reach SCTP before resetting the stream. */
-  drainGraceMs: 2_000,
+  /** How long close() waits for what send() accepted to be acknowledged by the peer before resetting the stream. */
+  drainGraceMs: CLOSE_DELIVERY_MS,
   /** How long close() waits for the peer to acknowledge the stream reset before dropping the connection. */
   closeGraceMs: 500,
 };
@@ -32,14 +33,32 @@ interface Disposable {
   unSubscribe(): void;
 }
 
+/** The parts of werift's SCTP association the delivery wait reads (`sentQueue` is private in its typings). */
+interface SctpQueues {
+  readonly outboundQueue: readonly unknown[];
+  readonly sentQueue?: readonly unknown[];
+  readonly flush: { subscribe(f: () => void): Disposable };
+}
+
+/** The nominated pair of werift's ICE connection (the pair it sends on), as a SelectedPath. */
+export function weriftSelectedPath(ice: RTCIceTransport): SelectedPath {
+  const pair = ice.connection.nominated;
+  if (pair === undefined) return UNKNOWN_PATH;
+  return icePath(pair.localCandidate.type, pair.remoteCandidate.type, pair.localCandidate.transport);
+}
+
 export class WeriftChannel extends WebRtcChannel<RTCDataChannel> {
+  restartIce?: (options: ConnectOptions) => Promise<void>;
+
   constructor(
     id: string,
     private readonly pc: RTCPeerConnection,
     dc: RTCDataChannel,
     limits: ChannelLimits,
+    restart?: (options: ConnectOptions) => Promise<void>,
   ) {
     super(id, dc, limits, TIMINGS);
+    if (restart !== undefined) this.restartIce = restart;
     const watch = (d: Disposable) => this.attach(() => d.unSubscribe());
     watch(dc.onMessage.subscribe((data) => this.onMessage(data)));
     watch(dc.bufferedAmountLow.subscribe(() => this.drained()));
@@ -56,6 +75,8 @@ export class WeriftChannel extends WebRtcChannel<RTCDataChannel> {
     watch(
       pc.iceConnectionStateChange.subscribe((s) => {
         if (s === "failed" || s === "closed") this.lost("failed");
+        else if (s === "disconnected") this.setHealth("disconnected");
+        else if (s === "connected") this.setHealth("connected");
       }),
     );
     const dtls = pc.sctpTransport?.dtlsTransport;
@@ -65,6 +86,11 @@ export class WeriftChannel extends WebRtcChannel<RTCDataChannel> {
           if (s === "failed" || s === "closed") this.lost("failed");
         }),
       );
+      // werift selects one pair per ICE generation and announces no pair change; a new pair
+      // (an ICE restart, a renomination) comes with ICE state changes, so re-read it on each.
+      const ice = dtls.iceTransport;
+      this.setPath(weriftSelectedPath(ice));
+      watch(ice.onStateChange.subscribe(() => this.setPath(weriftSelectedPath(ice))));
     }
   }
 
@@ -81,6 +107,28 @@ export class WeriftChannel extends WebRtcChannel<RTCDataChannel> {
   protected onceBufferedAmountLow(done: () => void): () => void {
     const sub = this.dc.bufferedAmountLow.subscribe(done);
     return () => sub.unSubscribe();
+  }
+
+  /**
+   * Everything send() accepted has been acknowledged by the peer's SCTP: werift's bufferedAmount
+   * is 0 (handed to SCTP) and SCTP holds no queued or unacknowledged DATA chunk. The stricter
+   * wait matters because werift, receiving a stream reset, closes the channel at once instead
+   * of first waiting for every TSN up to the request's "sender's last assigned TSN" (RFC 6525
+   * §5.2.2), so a DATA chunk lost once and retransmitted after the reset would be dropped.
+   * Checked whenever werift's SCTP finishes a transmit pass (after every SACK) or its
+   * bufferedAmount falls.
+   */
+  protected override onceDelivered(done: () => void): () => void {
+    const sctp = this.pc.sctpTransport?.sctp as unknown as SctpQueues | undefined;
+    const delivered = () =>
+      this.dc.bufferedAmount === 0 &&
+      (sctp === undefined || (sctp.outboundQueue.length === 0 && (sctp.sentQueue?.length ?? 0) === 0));
+    const check = () => {
+      if (delivered()) done();
+    };
+    const subs = [this.dc.bufferedAmountLow.subscribe(check), ...(sctp ? [sctp.flush.subscribe(check)] : [])];
+    check();
+    return () => subs.forEach((s) => s.unSubscribe());
   }
 
   protected onceClosed(done: () => void): () => void {

@@ -4,7 +4,8 @@
  * connect(): the offerer creates one reliable, ordered data channel, gathers (non-trickle),
  * sends its SDP as one signal and waits for the answer; the answerer waits for the offer,
  * answers, and waits for the channel. Every SDP is filtered through the candidate policy in
- * both directions, and werift's hidden STUN fallback is pinned off per connection (ice.ts).
+ * both directions, werift's hidden STUN fallback is pinned off per connection (ice.ts), and its
+ * DTLS record numbering is kept clear of the handshake's (dtls-sequence.ts).
  * Each connect() builds a fresh RTCPeerConnection, so a reconnect is simply another connect()
  * on a fresh pipe; close() releases every connection this transport made. The stack-independent
  * part (signal exchange, offer/answer sequence, bookkeeping) is src/adapters/transport/webrtc/connect.ts.
@@ -13,7 +14,10 @@ import { isIP } from "node:net";
 import { RTCPeerConnection, type RTCDataChannel } from "werift";
 import {
   BadSignalError,
+  ConnectAbortedError,
   ConnectFailedError,
+  configuresTurn,
+  NoPathError,
   TransportError,
   type Channel,
   type ConnectOptions,
@@ -26,9 +30,11 @@ import {
   SYNC_CHANNEL_LABEL,
   SignalExchange,
   WebRtcConnections,
+  type ExchangeOps,
   resolveChannelLimits,
 } from "../webrtc/connect.js";
 import { WeriftChannel } from "./channel.js";
+import { guardDtlsSequence } from "./dtls-sequence.js";
 import { assertNoStrayStun, configuresStun, peerConfig, pinIceServers, type IceServer } from "./ice.js";
 
 export interface WeriftTransportOptions {
@@ -74,6 +80,7 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
   const { highWaterMark, lowWaterMark, maxMessageSize } = resolveChannelLimits(options);
   const iceServers = options.iceServers ?? [];
   const stunConfigured = configuresStun(iceServers);
+  const turnConfigured = configuresTurn(iceServers);
   const config = peerConfig(
     {
       iceServers,
@@ -98,14 +105,65 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
     return f.sdp;
   };
 
+  /** Gather and apply descriptions for one offer/answer round on `pc` (connect and ICE restart). */
+  const exchangeOps = (pc: RTCPeerConnection, x: SignalExchange, role: ConnectOptions["role"]): ExchangeOps => ({
+    stack: "werift",
+    gather: async () => {
+      pinIceServers(pc);
+      const description = await x.step(role === "offerer" ? pc.createOffer() : pc.createAnswer());
+      guardDtlsSequence(pc); // before the DTLS handshake can start (dtls-sequence.ts)
+      await x.step(pc.setLocalDescription(description));
+      assertNoStrayStun(pc, stunConfigured);
+      const local = pc.localDescription?.sdp;
+      if (local === undefined) throw new ConnectFailedError("werift produced no local description");
+      return filter(local);
+    },
+    setRemoteDescription: async (description) => {
+      await pc.setRemoteDescription(description);
+      guardDtlsSequence(pc);
+    },
+  });
+
+  /**
+   * ICE restart on a live connection (Channel.restartIce): new credentials, one offer/answer over
+   * the fresh pipe, new checks. werift 0.25's own `connect()` returns early while DTLS is
+   * connected (peerConnection.ts: `if (checkDtlsConnected()) return` before `iceTransport.start()`),
+   * so after the exchange its ICE reports `completed` with no pair selected and every packet is
+   * dropped; starting the checks through `RTCIceTransport.start()` makes the restart work.
+   */
+  async function restartIce(pc: RTCPeerConnection, opts: ConnectOptions): Promise<void> {
+    if (book.closed) throw new TransportError("transport is closed");
+    if (opts.signal?.aborted) throw new ConnectAbortedError("ICE restart aborted before it started");
+    const x = new SignalExchange(opts, decode, filter, stats, book.aborters);
+    const pcState = pc.connectionStateChange.subscribe((s) => {
+      if (s === "failed" || s === "closed") x.fail(new ConnectFailedError("the connection ended during the ICE restart"));
+    });
+    try {
+      if (opts.role === "offerer") pc.restartIce();
+      await x.exchange(opts.role, exchangeOps(pc, x, opts.role));
+      const unselected = pc.iceTransports.filter((t) => t.connection.nominated === undefined);
+      await x.step(Promise.all(unselected.map((t) => t.start())));
+    } catch (e) {
+      throw e instanceof TransportError ? e : new ConnectFailedError("werift ICE restart failed", { cause: e });
+    } finally {
+      x.dispose();
+      pcState.unSubscribe();
+    }
+  }
+
   async function connect(opts: ConnectOptions): Promise<Channel> {
     const id = book.begin(opts, stats, "werift");
     const pc = new RTCPeerConnection(config);
-    book.live.add(pc);
+    book.connecting.add(pc);
 
     const x = new SignalExchange(opts, decode, filter, stats, book.aborters);
     const pcState = pc.connectionStateChange.subscribe((s) => {
       if (s === "failed") x.fail(new ConnectFailedError("ICE/DTLS failed while connecting"));
+    });
+    // ICE gives up long before the engine's connect timeout (werift: ~2 s after its checks
+    // fail): say at once that there is no path, and whether a TURN server would be the answer.
+    const iceState = pc.iceConnectionStateChange.subscribe((s) => {
+      if (s === "failed") x.fail(new NoPathError(turnConfigured));
     });
     const opened = (dc: RTCDataChannel) =>
       new Promise<RTCDataChannel>((resolve, reject) => {
@@ -123,28 +181,24 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
 
     try {
       const dc = await x.negotiate(opts.role, {
-        stack: "werift",
+        ...exchangeOps(pc, x, opts.role),
         createChannel: () => pc.createDataChannel(SYNC_CHANNEL_LABEL, { ordered: true }),
         incoming: () => new Promise<RTCDataChannel>((resolve) => pc.onDataChannel.subscribe(resolve)),
-        gather: async () => {
-          pinIceServers(pc);
-          await x.step(pc.setLocalDescription(await x.step(opts.role === "offerer" ? pc.createOffer() : pc.createAnswer())));
-          assertNoStrayStun(pc, stunConfigured);
-          const local = pc.localDescription?.sdp;
-          if (local === undefined) throw new ConnectFailedError("werift produced no local description");
-          return filter(local);
-        },
-        setRemoteDescription: (description) => pc.setRemoteDescription(description),
         opened,
       });
-      return book.adopt(new WeriftChannel(id, pc, dc, limits), pc, stats);
+      return book.adopt(new WeriftChannel(id, pc, dc, limits, (o) => restartIce(pc, o)), pc, stats);
     } catch (e) {
-      book.live.delete(pc);
-      await pc.close().catch(() => undefined);
+      // Stopped (the engine's connect timeout) while ICE was still checking with both
+      // descriptions in place: there is no path, and saying so beats "aborted".
+      const checking = pc.remoteDescription !== null && !["connected", "completed"].includes(pc.iceConnectionState);
+      book.connecting.delete(pc);
+      await pc.close().catch(() => undefined); // closing a connection that never opened: nothing to report
+      if (e instanceof ConnectAbortedError && checking) throw new NoPathError(turnConfigured);
       throw e instanceof TransportError ? e : new ConnectFailedError("werift connect failed", { cause: e });
     } finally {
       x.dispose();
       pcState.unSubscribe();
+      iceState.unSubscribe();
     }
   }
 

@@ -6,7 +6,7 @@ let n = 0;
 transportCompliance("memory", {
   setup: async () => {
     const net = createMemoryNetwork({ seed: `transport-${n++}` });
-    return { a: net.device("a").transport, b: net.device("b").transport };
+    return { a: net.device("a").transport, b: net.device("b").transport, expectedPath: { kind: "memory" } };
   },
   teardown: async ({ a, b }) => {
     await a.close();

@@ -3,7 +3,11 @@ import { transportCompliance } from "../../../../src/testing/compliance/transpor
 import { weriftTransport } from "../../../../src/adapters/transport/werift/index.js";
 
 transportCompliance("werift (loopback)", {
-  setup: async () => ({ a: weriftTransport({ loopbackOnly: true }), b: weriftTransport({ loopbackOnly: true }) }),
+  setup: async () => ({
+    a: weriftTransport({ loopbackOnly: true }),
+    b: weriftTransport({ loopbackOnly: true }),
+    expectedPath: { kind: "ice", local: "host", remote: "host", protocol: "udp" },
+  }),
   teardown: async ({ a, b }) => {
     await a.close();
     await b.close();

@@ -1,9 +1,11 @@
 /**
  * Two engines in one process pair and sync over werift on loopback (memory signaling carries
  * the sealed SDPs); a channel forced closed mid-session reconnects through the sealed mailbox
- * path with the same keys, and edits made during the gap converge.
+ * path with the same keys, and edits made during the gap converge; `a.end()` always reaches `b`
+ * as `peerEnded` (the BYE is delivered before the channel closes).
  */
 import { describe, expect, it } from "vitest";
+import { filter, firstValueFrom } from "rxjs";
 import { seen, until, weriftEnginePair } from "../../../helpers/werift-engines.js";
 
 const enginePair = () => weriftEnginePair({ seed: "werift-engine", names: ["laptop", "phone"] });
@@ -58,4 +60,32 @@ describe("engine over werift (loopback)", () => {
       await b.end();
     }
   });
+
+  it("a.end() makes b end with peerEnded within 1 s, 20 times out of 20 (the BYE survives the close)", async () => {
+    // Issue 11: the engine sends BYE, closes the channel and then the transport; transport.close()
+    // used to release the peer connection at once, so werift stopped SCTP with the BYE still
+    // queued and b saw an ABORT (`disconnected: failed`) instead. b's first event after a.end()
+    // must be `ended: peerEnded`; a `disconnected` first means the BYE was lost.
+    const runs = 20;
+    const elapsed: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const { a, b } = weriftEnginePair({ seed: `bye-${i}`, names: ["laptop", "phone"] });
+      try {
+        const { code } = await a.host();
+        await b.join(code);
+        await until(a, (e) => e.snapshot().status === "connected");
+        await until(b, (e) => e.snapshot().status === "connected");
+        const outcome = firstValueFrom(b.events$.pipe(filter((ev) => ev.type === "ended" || ev.type === "disconnected")));
+        const t0 = performance.now();
+        await a.end();
+        expect(await outcome).toEqual({ type: "ended", reason: "peerEnded" });
+        elapsed.push(performance.now() - t0);
+      } finally {
+        await a.end();
+        await b.end();
+      }
+    }
+    expect(elapsed).toHaveLength(runs);
+    expect(Math.max(...elapsed)).toBeLessThan(1_000);
+  }, 60_000);
 });

@@ -4,11 +4,12 @@
  * exchange data and close. A control run with a bare werift RTCPeerConnection (the same
  * loopback recipe, `iceServers: []`, but without the adapter's per-connection pin) shows the
  * recorder does catch werift's fallback to stun.l.google.com, and that the adapter's override
- * did not leak into werift globally.
+ * did not leak into werift globally. A werift that grows a STUN server behind the pin's back is
+ * refused by the fail-closed check (`assertNoStrayStun`).
  */
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { firstValueFrom } from "rxjs";
-import { RTCPeerConnection } from "werift";
+import { Connection, RTCPeerConnection } from "werift";
 import { weriftTransport } from "../../../../src/adapters/transport/werift/index.js";
 import { installNetGuard, type NetRecord } from "./net-guard.js";
 import { pipePair } from "./pipes.js";
@@ -118,4 +119,37 @@ test("a STUN server the app configures is used (the per-connection pin only remo
   } finally {
     server.close();
   }
+});
+
+test("fail closed: a STUN server werift holds after gathering that the app did not configure fails the connect", async () => {
+  // Simulates a werift whose fallback the per-connection pin no longer catches: after gathering
+  // (so no packet goes anywhere), werift's own ICE Connection holds a server nobody configured.
+  const proto = Connection.prototype as unknown as { gatherCandidates(this: { stunServer?: unknown }): Promise<void> };
+  const original = proto.gatherCandidates;
+  proto.gatherCandidates = async function (this: { stunServer?: unknown }) {
+    await original.call(this);
+    this.stunServer = ["127.0.0.1", 3478];
+  };
+  const ta = weriftTransport({ loopbackOnly: true });
+  try {
+    let offerSent!: () => void;
+    const offered = new Promise<string>((resolve) => (offerSent = () => resolve("the offer left")));
+    const pipes = pipePair((_from, bytes) => {
+      offerSent();
+      return bytes;
+    });
+    // Either the connect fails closed, or the offer leaves (the check is gone): never a wait.
+    const outcome = await Promise.race([
+      ta.connect({ role: "offerer", signals: pipes.a }).then(() => "connected", (e: unknown) => e),
+      offered,
+    ]);
+    expect(outcome).toMatchObject({ name: "ConnectFailedError" });
+    expect(pipes.sent).toEqual([]); // nothing gathered with the stray server was used
+    expect(ta.stats.channelsOpened).toBe(0);
+  } finally {
+    proto.gatherCandidates = original;
+    await ta.close();
+  }
+  expect(guard.lookups).toEqual([]);
+  expect(onlyLoopback(guard)).toBe(true);
 });

@@ -8,11 +8,16 @@
  *   field suggests words, completes with Tab, takes spaces, fits the longest code; the phase is
  *   shown in words and, when no direct path exists (UDP dropped in this namespace), the page says
  *   the connection could not be made and why; dark theme fields; End session on a phone screen;
- *   /favicon.ico; a page opened through another address (`--host`) gets a relay URL on it.
- * Screenshots of the main states go to docs/img/.
+ *   /favicon.ico; a page opened through another address (`--host`) gets a relay URL on it;
+ * - the verification words (issue 15 §1): the same four words on both pages once paired; in
+ *   strict mode (`?verify=1` or the checkbox) nothing syncs until both pressed "They match", one is
+ *   not enough; "They differ" ends both with the wipe.
+ * Screenshots of the main states go to docs/img/ (demo-verify-words.png: the words on both devices).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -23,7 +28,12 @@ import { assertBrowserNetns } from "./guard.js";
 import { launchChromium, type LaunchedChromium } from "./chromium.js";
 
 assertBrowserNetns();
-const IMG = fileURLToPath(new URL("../../../../../docs/img/", import.meta.url));
+// The screenshots are taken on every run (taking them is part of the check); they land in docs/img/
+// only with LETHE_SCREENSHOTS=1 (`LETHE_SCREENSHOTS=1 npm test` refreshes the docs), else in a temp
+// dir, so a test run never rewrites tracked files.
+const IMG = process.env.LETHE_SCREENSHOTS === "1"
+  ? fileURLToPath(new URL("../../../../../docs/img/", import.meta.url))
+  : `${mkdtempSync(join(tmpdir(), "lethe-shots-"))}/`;
 mkdirSync(IMG, { recursive: true });
 
 let demo: RunningDemo;
@@ -69,10 +79,12 @@ interface Wipe {
   allZero: boolean;
   liveResources: string[];
 }
-type Hook = { letheDemo: { lastWipe(): Wipe | null; hasEngine(): boolean; enginesCreated(): number } };
+type Hook = { letheDemo: { lastWipe(): Wipe | null; hasEngine(): boolean; enginesCreated(): number; syncing(): boolean } };
 const lastWipe = (page: Page) => page.evaluate(() => (globalThis as unknown as Hook).letheDemo.lastWipe());
 const hasEngine = (page: Page) => page.evaluate(() => (globalThis as unknown as Hook).letheDemo.hasEngine());
 const enginesCreated = (page: Page) => page.evaluate(() => (globalThis as unknown as Hook).letheDemo.enginesCreated());
+const syncing = (page: Page) => page.evaluate(() => (globalThis as unknown as Hook).letheDemo.syncing());
+const words = (page: Page, list: "verify-words" | "session-words") => page.locator(`#${list} .word`).allTextContents();
 const connected = async (...pages: Page[]) => {
   for (const p of pages) await p.locator('#status[data-status="connected"]').waitFor();
 };
@@ -92,6 +104,10 @@ describe("demo web app in Chromium", () => {
     await connected(a, b);
     expect(await a.locator("#phase").textContent()).toBe("Connected directly, end-to-end sealed");
     expect(await a.locator("#a-pairing").textContent()).toBe("paired ✓");
+    // the verification words, the same four on both, above the session
+    expect(await words(a, "session-words")).toHaveLength(4);
+    expect(await words(b, "session-words")).toEqual(await words(a, "session-words"));
+    expect(await b.locator("#words-banner").isVisible()).toBe(true);
 
     // a -> b: preferences and the open panel
     await a.selectOption("#pref-theme", "dark");
@@ -387,3 +403,84 @@ describe("demo web app: what a new user hit", () => {
     await b.close();
   });
 });
+
+describe("demo web app: verification words", () => {
+  it("strict (?verify=1 on one page, the checkbox on the other): the same words on both; sync only after both said they match", async () => {
+    const a = await openDemo({ query: "?verify=1", viewport: { width: 820, height: 520 } });
+    const b = await openDemo({ viewport: { width: 390, height: 620 } });
+    expect(await a.isChecked("#verify-strict")).toBe(true);
+    expect(await b.isChecked("#verify-strict")).toBe(false);
+    await b.check("#verify-strict");
+    await typeCode(b, await host(a));
+    await a.locator("#verify").waitFor();
+    await b.locator("#verify").waitFor();
+    await expect.poll(() => words(a, "verify-words")).toHaveLength(4);
+    expect(await words(b, "verify-words")).toEqual(await words(a, "verify-words"));
+    await connected(a, b); // the channel is up; only the data waits
+    expect(await a.locator("#phase").textContent()).toBe("Connected — compare the words on both devices");
+    // the picture for docs/api.md: the words on both devices, side by side
+    await sideBySide([["laptop", await a.screenshot()], ["phone", await b.screenshot()]], "demo-verify-words");
+
+    await a.click("#verify-match");
+    await a.locator("#verify-status", { hasText: "waiting for the other device to confirm" }).waitFor();
+    await b.locator("#verify-status", { hasText: "The other device confirmed" }).waitFor();
+    expect(await a.isDisabled("#verify-match")).toBe(true);
+    // one is not enough
+    for (const p of [a, b]) {
+      expect(await syncing(p)).toBe(false);
+      expect(await p.locator("#session").isVisible()).toBe(false);
+    }
+    await b.click("#verify-match");
+    await a.locator("#session").waitFor();
+    await b.locator("#session").waitFor();
+    expect(await syncing(a)).toBe(true);
+    expect(await a.locator("#words-banner").isVisible()).toBe(false); // compared already
+    await a.selectOption("#pref-theme", "dark");
+    await b.locator("body.dark").waitFor();
+    await b.click('#panels button[data-panel="notes"]');
+    await a.locator("#ui-panel", { hasText: "notes" }).waitFor();
+    await a.click("#end");
+    await b.locator("#ended").waitFor();
+    await a.close();
+    await b.close();
+  });
+
+  it("They differ ends both: the words did not match here, the other device ended it there; both wiped", async () => {
+    const a = await openDemo({ query: "?verify=1" });
+    const b = await openDemo({ query: "?verify=1" });
+    await typeCode(b, await host(a));
+    await b.locator("#verify").waitFor();
+    await a.locator("#verify").waitFor();
+    await b.click("#verify-differ");
+    await b.locator("#ended").waitFor();
+    await a.locator("#ended").waitFor();
+    expect(await b.locator("#end-reason").textContent()).toBe("the words did not match");
+    expect(await b.locator("#end-detail").textContent()).toContain("someone may have been in the middle");
+    expect(await a.locator("#end-reason").textContent()).toBe("the other device ended it");
+    for (const p of [a, b]) {
+      const w = await lastWipe(p);
+      expect(w?.allZero).toBe(true);
+      expect(w?.liveResources).toEqual([]);
+      expect(await hasEngine(p)).toBe(false);
+      expect(await p.locator("#verify-words .word").count()).toBe(0); // the words are gone too
+    }
+    await a.close();
+    await b.close();
+  });
+});
+
+/** One picture of several pages, captioned, side by side (for the docs). */
+async function sideBySide(pages: Array<[string, Buffer]>, name: string): Promise<void> {
+  const page = await browser.newPage();
+  const cells = pages
+    .map(([caption, png]) => `<figure><img src="data:image/png;base64,${png.toString("base64")}"><figcaption>${caption}</figcaption></figure>`)
+    .join("");
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.setContent(
+    `<style>body{margin:0}#all{display:inline-flex;gap:16px;padding:16px;background:#d9dde3;font:600 16px system-ui;align-items:flex-start}` +
+      `figure{margin:0;text-align:center}img{display:block;border:1px solid #8a929c;box-shadow:0 2px 8px #0003}figcaption{margin-top:8px}</style>` +
+      `<div id="all">${cells}</div>`,
+  );
+  await page.locator("#all").screenshot({ path: `${IMG}${name}.png` });
+  await page.close();
+}

@@ -9,7 +9,11 @@ import { connectPair } from "../../../../../src/testing/compliance/transport.js"
 import { describe, expect, it, registered } from "./vitest-shim.js";
 
 transportCompliance("browser (Chromium)", {
-  setup: async () => ({ a: browserTransport(), b: browserTransport() }),
+  setup: async () => ({
+    a: browserTransport(),
+    b: browserTransport(),
+    expectedPath: { kind: "ice", local: "host", remote: "host", protocol: "udp" },
+  }),
   teardown: async ({ a, b }) => {
     await a.close();
     await b.close();
