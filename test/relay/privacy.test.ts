@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { relaySignaling } from "../../src/adapters/signaling/relay/index.js";
 import { pairThroughRelay, syncs } from "./engines.js";
 import { awaitPrefixEmpty, captureLogs, getText, redisPrefix, REDIS_URL, startRelay } from "./helpers.js";
+import { monitorRedis } from "./redis-monitor.js";
 
 const PATTERN = `LETHE-PRIVATE-${randomBytes(8).toString("hex")}`;
 const CANARY = `CANARY-UNSEALED-${randomBytes(8).toString("hex")}`;
@@ -28,9 +29,8 @@ describe("privacy of a relayed session", { timeout: 30_000 }, () => {
   it("no pattern, code words or plaintext in logs, metrics or Redis; nothing left after the TTL", async () => {
     const logs = captureLogs();
     const relay = await startRelay({ redis: REDIS_URL, redisPrefix: p.prefix, log: logs.log, timings: { ttlSeconds: 1, nameplateCooldownSeconds: 1 } });
-    const monitor = await p.redis.duplicate().monitor();
     const seen: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[]) => {
+    const monitor = await monitorRedis(REDIS_URL, ({ args }) => {
       if (args.some((a) => a.includes(p.prefix))) seen.push(args.join(" "));
     });
     const keyValues: string[] = [];
@@ -70,7 +70,8 @@ describe("privacy of a relayed session", { timeout: 30_000 }, () => {
     await awaitPrefixEmpty(p.redis, p.prefix);
     expect(await p.keys()).toEqual([]);
     await relay.server.stop();
-    await monitor.disconnect();
+    await monitor.sync(p.redis);
+    await monitor.close();
 
     const logText = logs.events.map((e) => JSON.stringify(e)).join("\n");
     const captured = seen.join("\n");

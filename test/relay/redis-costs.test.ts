@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { getText, metric, rawClient, redisPrefix, REDIS_URL, startRelay } from "./helpers.js";
+import { monitorRedis } from "./redis-monitor.js";
 
 const p = redisPrefix();
 afterAll(() => p.cleanup());
@@ -14,10 +15,9 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
   it("one script per request, at most 10 per pairing; /metrics never scans", async () => {
     // A clock that stands still: no housekeeping refresh lands inside the count.
     const r = await startRelay({ redis: REDIS_URL, redisPrefix: p.prefix, clock: new SimulatedClock() });
-    const monitor = await p.redis.duplicate().monitor();
     /** Commands clients sent (scripts' inner calls are logged as "lua" and not counted). */
     const sent: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+    const monitor = await monitorRedis(REDIS_URL, ({ args, source }) => {
       if (source !== "lua" && args.some((a) => a.startsWith(p.prefix))) sent.push(args[0]!.toLowerCase());
     });
     // Every script is loaded (EVAL once, then EVALSHA; a script Redis has not seen yet costs a
@@ -38,7 +38,7 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
     };
     await pairOnce("127.94.1.1", "127.94.1.2");
     await getText(r.url.replace("ws:", "http:") + "/metrics");
-    await p.redis.ping(); // MONITOR lines up to here are in
+    await monitor.sync(p.redis); // MONITOR lines up to here are in
     sent.length = 0;
     const host = await rawClient(r.url, "127.94.0.1");
     const join = await rawClient(r.url, "127.94.0.2");
@@ -50,7 +50,7 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
     await host.req({ t: "close", m: hosted["m"] });
     await join.req({ t: "close", m: joined["m"] });
     const text = (await getText(r.url.replace("ws:", "http:") + "/metrics")).body;
-    await p.redis.ping();
+    await monitor.sync(p.redis);
     const pairing = sent.filter((c) => c === "evalsha" || c === "eval");
     expect(pairing.length).toBeLessThanOrEqual(10);
     expect(pairing.length).toBe(7); // host, post, join, post, close, close, and the /metrics scrape
@@ -61,7 +61,7 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
     expect(metric(text, "lethe_relay_store_round_trips_total")).toBeGreaterThanOrEqual(7);
     host.close();
     join.close();
-    await monitor.disconnect();
+    await monitor.close();
     await r.server.stop();
   });
 });
