@@ -15,10 +15,12 @@
  */
 import { assign, fromCallback, fromPromise, setup, type EventObject } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
-import type { ConnectOutput, PeerLinkEvent, Timings } from "./protocol.js";
+import type { ConnectOutput, LivenessInput, PeerLinkEvent, SessionLiveness, Timings } from "./protocol.js";
 
 export interface ConnectionContext {
   readonly timings: Timings;
+  /** The runtime's liveness stamps (input); without them the timers count from their start. */
+  readonly liveness: SessionLiveness | undefined;
   /** Connect attempts made so far (attempt numbers count from 1). */
   readonly attempt: number;
   /** Consecutive failed attempts since the channel was last open; drives the backoff. */
@@ -45,7 +47,7 @@ export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
     events: {} as PeerLinkEvent,
-    input: {} as TimingsInput | undefined,
+    input: {} as (TimingsInput & LivenessInput) | undefined,
     output: {} as ConnectionOutput,
   },
   actors: {
@@ -65,24 +67,25 @@ export const connectionMachine = setup({
     noteFailure: assign({ lastFailure: (_, params: { name: string }) => params.name }),
   },
   guards: {
-    /** Provided by the runtime: no authenticated frame for the full peerGoneMs. */
-    peerSilentFullPeriod: () => true,
-    /** Provided by the runtime: this link carried no authenticated frame for the full linkStaleMs. */
-    linkSilentFullPeriod: () => true,
+    /** No authenticated frame for the full peerGoneMs. */
+    peerSilentFullPeriod: ({ context }) => (context.liveness?.peerSilentMs() ?? Infinity) >= context.timings.peerGoneMs,
+    /** This link carried no authenticated frame for the full linkStaleMs. */
+    linkSilentFullPeriod: ({ context }) => (context.liveness?.linkSilentMs() ?? Infinity) >= context.timings.linkStaleMs,
   },
   delays: {
     connectTimeout: ({ context }) => context.timings.connectTimeoutMs,
     pingInterval: ({ context }) => context.timings.pingIntervalMs,
     reconnectBackoff: ({ context }) => reconnectDelay(context.timings, context.failures),
-    /** Provided by the runtime: what is left of peerGoneMs since the last frame. */
-    peerGoneRemaining: ({ context }) => context.timings.peerGoneMs,
-    /** Provided by the runtime: what is left of linkStaleMs since this link's last frame (or its opening). */
-    linkStaleRemaining: ({ context }) => context.timings.linkStaleMs,
+    /** What is left of peerGoneMs since the last frame. */
+    peerGoneRemaining: ({ context }) => Math.max(0, context.timings.peerGoneMs - (context.liveness?.peerSilentMs() ?? 0)),
+    /** What is left of linkStaleMs since this link's last frame (or its opening). */
+    linkStaleRemaining: ({ context }) => Math.max(0, context.timings.linkStaleMs - (context.liveness?.linkSilentMs() ?? 0)),
   },
 }).createMachine({
   id: "connection",
   context: ({ input }) => ({
     timings: resolveTimings(input?.timings),
+    liveness: input?.liveness,
     attempt: 0,
     failures: 0,
     channelId: null,

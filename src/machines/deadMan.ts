@@ -2,15 +2,16 @@
  * The dead-man's switch: armed from the moment the actor starts (the session starts it at
  * pairing). When its delay fires it asks "idle for the full period?" (`idleForFullPeriod`): if so
  * it trips (final), else it re-arms for the remainder (`inactivityRemaining`). No event per edit:
- * the runtime stamps the time of the last activity and provides the guard and the delay; the
- * defaults (no runtime) count from the start, so a bare actor trips after `inactivityMs`.
+ * the runtime stamps the time of the last activity and passes its `liveness` in the input; without
+ * one the actor counts from its start, so a bare actor trips after `inactivityMs`.
  */
 import { setup } from "xstate";
 import { resolveTimings, type TimingsInput } from "./timings.js";
-import type { Timings } from "./protocol.js";
+import type { LivenessInput, SessionLiveness, Timings } from "./protocol.js";
 
 export interface DeadManContext {
   readonly timings: Timings;
+  readonly liveness: SessionLiveness | undefined;
 }
 
 export interface DeadManOutput {
@@ -20,18 +21,18 @@ export interface DeadManOutput {
 export const deadManMachine = setup({
   types: {
     context: {} as DeadManContext,
-    input: {} as TimingsInput | undefined,
+    input: {} as (TimingsInput & LivenessInput) | undefined,
     output: {} as DeadManOutput,
   },
   guards: {
-    idleForFullPeriod: () => true,
+    idleForFullPeriod: ({ context }) => (context.liveness?.idleMs() ?? Infinity) >= context.timings.inactivityMs,
   },
   delays: {
-    inactivityRemaining: ({ context }) => context.timings.inactivityMs,
+    inactivityRemaining: ({ context }) => Math.max(0, context.timings.inactivityMs - (context.liveness?.idleMs() ?? 0)),
   },
 }).createMachine({
   id: "deadMan",
-  context: ({ input }) => ({ timings: resolveTimings(input?.timings) }),
+  context: ({ input }) => ({ timings: resolveTimings(input?.timings), liveness: input?.liveness }),
   initial: "armed",
   states: {
     armed: {

@@ -6,13 +6,15 @@
  * `provideSession` returns the session machine with every child provided accordingly.
  * `createSyncEngine` passes the real implementations; tests pass fakes the same way.
  */
-import type { CallbackActorLogic, EventObject, NonReducibleUnknown, PromiseActorLogic } from "xstate";
-import { connectionMachine } from "./connection.js";
-import { deadManMachine } from "./deadMan.js";
+import type { ActorSystem, CallbackActorLogic, EventObject, NonReducibleUnknown, PromiseActorLogic } from "xstate";
+import { connectionMachine, type ConnectionContext } from "./connection.js";
+import { deadManMachine, type DeadManContext } from "./deadMan.js";
 import { keyRotationMachine } from "./keyRotation.js";
 import { pairingMachine, type PairingActorInput } from "./pairing.js";
 import { sessionMachine } from "./session.js";
-import type { ConnectOutput, EndReason } from "./protocol.js";
+import type { ConnectOutput, EndReason, SessionLiveness } from "./protocol.js";
+
+export type { SessionLiveness } from "./protocol.js";
 
 export interface SessionActors {
   /** SPAKE2 + key confirmation over the nameplate mailbox; sends back PairingExchangeEvents; stop = release the nameplate. */
@@ -27,34 +29,54 @@ export interface SessionActors {
   readonly peerLink: CallbackActorLogic<EventObject, { channelId: string }>;
 }
 
-export interface SessionEffects {
-  wipe(params: { readonly reason: EndReason; readonly notifyPeer: boolean }): void;
-  close(): void;
-  startSync(): void;
-  announceVerified(): void;
-  sendPing(): void;
-  sendRotate(params: { readonly epoch: number }): void;
-  expireEpoch(params: { readonly epoch: number }): void;
+/** The session an effect runs for: the runtime finds its engine by the actor system. */
+export interface EffectOrigin {
+  readonly system: ActorSystem<any>;
 }
 
-/** Answers the timers' questions from the stamps the pipelines keep (milliseconds on the engine clock). */
-export interface SessionLiveness {
-  /** Since the last local or remote change to the doc or awareness (or the host app's touch). */
-  idleMs(): number;
-  /** Since the last authenticated frame from the peer (pairing counts as one). */
-  peerSilentMs(): number;
-  /** Since the last authenticated frame on the current link, or since it opened if later. */
-  linkSilentMs(): number;
+export interface SessionEffects {
+  wipe(params: { readonly reason: EndReason; readonly notifyPeer: boolean }, origin: EffectOrigin): void;
+  close(params: undefined, origin: EffectOrigin): void;
+  startSync(params: undefined, origin: EffectOrigin): void;
+  announceVerified(params: undefined, origin: EffectOrigin): void;
+  sendPing(params: undefined, origin: EffectOrigin): void;
+  sendRotate(params: { readonly epoch: number }, origin: EffectOrigin): void;
+  expireEpoch(params: { readonly epoch: number }, origin: EffectOrigin): void;
 }
 
 export interface SessionImplementations {
   readonly actors: SessionActors;
   readonly effects: SessionEffects;
-  readonly liveness: SessionLiveness;
+  /**
+   * Replaces the liveness the session's input carries (a test's fake world answers here). The
+   * runtime passes its stamps in the input instead, so one provided machine serves every engine.
+   */
+  readonly liveness?: SessionLiveness;
 }
 
+/**
+ * The session machine with every child provided. Building it clones each machine's state tree
+ * (tens of KiB): the runtime builds it once per process and tells engines apart by the actor
+ * system every actor and effect is handed (runtime/session-logic.ts).
+ */
 export function provideSession(impl: SessionImplementations) {
   const { actors, effects, liveness } = impl;
+  const livenessGuards = liveness && {
+    connection: {
+      guards: {
+        peerSilentFullPeriod: ({ context }: { context: ConnectionContext }) => liveness.peerSilentMs() >= context.timings.peerGoneMs,
+        linkSilentFullPeriod: ({ context }: { context: ConnectionContext }) => liveness.linkSilentMs() >= context.timings.linkStaleMs,
+      },
+      delays: {
+        peerGoneRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.peerGoneMs - liveness.peerSilentMs()),
+        linkStaleRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.linkStaleMs - liveness.linkSilentMs()),
+      },
+    },
+    deadMan: {
+      guards: { idleForFullPeriod: ({ context }: { context: DeadManContext }) => liveness.idleMs() >= context.timings.inactivityMs },
+      delays: { inactivityRemaining: ({ context }: { context: DeadManContext }) => Math.max(0, context.timings.inactivityMs - liveness.idleMs()) },
+    },
+  };
   return sessionMachine.provide({
     actors: {
       signalMailbox: actors.signalMailbox,
@@ -63,32 +85,22 @@ export function provideSession(impl: SessionImplementations) {
       }),
       connection: connectionMachine.provide({
         actors: { connect: actors.connect, peerLink: actors.peerLink },
-        actions: { sendPing: () => effects.sendPing() },
-        guards: {
-          peerSilentFullPeriod: ({ context }) => liveness.peerSilentMs() >= context.timings.peerGoneMs,
-          linkSilentFullPeriod: ({ context }) => liveness.linkSilentMs() >= context.timings.linkStaleMs,
-        },
-        delays: {
-          peerGoneRemaining: ({ context }) => Math.max(0, context.timings.peerGoneMs - liveness.peerSilentMs()),
-          linkStaleRemaining: ({ context }) => Math.max(0, context.timings.linkStaleMs - liveness.linkSilentMs()),
-        },
+        actions: { sendPing: ({ system }) => effects.sendPing(undefined, { system }) },
+        ...livenessGuards?.connection,
       }),
-      deadMan: deadManMachine.provide({
-        guards: { idleForFullPeriod: ({ context }) => liveness.idleMs() >= context.timings.inactivityMs },
-        delays: { inactivityRemaining: ({ context }) => Math.max(0, context.timings.inactivityMs - liveness.idleMs()) },
-      }),
+      deadMan: livenessGuards ? deadManMachine.provide(livenessGuards.deadMan) : deadManMachine,
       keyRotation: keyRotationMachine.provide({
         actions: {
-          sendRotate: (_, params) => effects.sendRotate(params),
-          expireEpoch: (_, params) => effects.expireEpoch(params),
+          sendRotate: ({ system }, params) => effects.sendRotate(params, { system }),
+          expireEpoch: ({ system }, params) => effects.expireEpoch(params, { system }),
         },
       }),
     },
     actions: {
-      wipe: (_, params) => effects.wipe(params),
-      close: () => effects.close(),
-      startSync: () => effects.startSync(),
-      announceVerified: () => effects.announceVerified(),
+      wipe: ({ system }, params) => effects.wipe(params, { system }),
+      close: ({ system }) => effects.close(undefined, { system }),
+      startSync: ({ system }) => effects.startSync(undefined, { system }),
+      announceVerified: ({ system }) => effects.announceVerified(undefined, { system }),
     },
   });
 }

@@ -114,3 +114,23 @@ export type PeerLinkEvent = { type: "CHANNEL_CLOSED"; reason: ChannelCloseReason
 export interface ConnectOutput {
   readonly channelId: string;
 }
+
+/**
+ * Answers the timers' questions from the stamps the pipelines keep (milliseconds on the engine
+ * clock). The runtime passes one in the session's input; the session hands it to deadMan and
+ * connection, whose guards and delays read it when their timers fire. Without one a timer counts
+ * from its start. Not a secret: two timestamps and a clock.
+ */
+export interface SessionLiveness {
+  /** Since the last local or remote change to the doc or awareness (or the host app's touch). */
+  idleMs(): number;
+  /** Since the last authenticated frame from the peer (pairing counts as one). */
+  peerSilentMs(): number;
+  /** Since the last authenticated frame on the current link, or since it opened if later. */
+  linkSilentMs(): number;
+}
+
+/** Input of the machines whose timers ask about liveness. */
+export interface LivenessInput {
+  readonly liveness?: SessionLiveness | undefined;
+}

@@ -26,15 +26,17 @@ import { expiryMachine } from "./expiry.js";
 import { keyRotationMachine } from "./keyRotation.js";
 import { pairingMachine } from "./pairing.js";
 import { resolveTimings, type TimingsInput } from "./timings.js";
-import type { EndReason, Role, SessionEvent, Timings } from "./protocol.js";
+import type { EndReason, LivenessInput, Role, SessionEvent, SessionLiveness, Timings } from "./protocol.js";
 
-export interface SessionInput extends TimingsInput {
+export interface SessionInput extends TimingsInput, LivenessInput {
   /** Strict verification: sync starts only after both devices confirmed the words. */
   readonly strict?: boolean;
 }
 
 export interface SessionContext {
   readonly timings: Timings;
+  /** The runtime's liveness stamps, handed to deadMan and connection (input; not a secret). */
+  readonly liveness: SessionLiveness | undefined;
   readonly strict: boolean;
   readonly role: Role | null;
   readonly nameplate: string | null;
@@ -93,6 +95,7 @@ export const sessionMachine = setup({
   id: "session",
   context: ({ input }) => ({
     timings: resolveTimings(input?.timings),
+    liveness: input?.liveness,
     strict: input?.strict === true,
     role: null,
     nameplate: null,
@@ -153,7 +156,7 @@ export const sessionMachine = setup({
           id: "deadMan",
           systemId: "deadMan",
           src: "deadMan",
-          input: ({ context }) => ({ timings: context.timings }),
+          input: ({ context }) => ({ timings: context.timings, liveness: context.liveness }),
           onDone: { target: "ending", actions: { type: "endWith", params: { reason: "inactivity" } } },
           onError: { target: "ending", actions: { type: "endWith", params: { reason: "error" } } },
         },
@@ -169,7 +172,7 @@ export const sessionMachine = setup({
           id: "connection",
           systemId: "connection",
           src: "connection",
-          input: ({ context }) => ({ timings: context.timings }),
+          input: ({ context }) => ({ timings: context.timings, liveness: context.liveness }),
           onDone: { target: "ending", actions: { type: "endWith", params: { reason: "peerGone" } } },
           onError: { target: "ending", actions: { type: "endWith", params: { reason: "error" } } },
         },

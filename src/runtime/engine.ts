@@ -13,20 +13,16 @@ import { systemClock } from "../clock.js";
 import { defaultComponents, type Components } from "../adapters/components.js";
 import { generateCode, parseCode } from "../adapters/crypto/index.js";
 import type { SignalingSession } from "../adapters/signaling/types.js";
-import { provideSession } from "../machines/implementations.js";
 import { DEFAULT_TIMINGS, type EndReason, type Role } from "../machines/protocol.js";
 import { resolveTimings } from "../machines/timings.js";
-import { advertiseActor } from "./actors/advertise.js";
-import { connectActor } from "./actors/connect.js";
-import { pairingExchangeActor } from "./actors/pairing-exchange.js";
-import { peerLinkActor } from "./actors/peer-link.js";
-import { signalMailboxActor } from "./actors/signal-mailbox.js";
+import { bindSession } from "./binding.js";
 import { sessionEffects } from "./effects.js";
 import { EngineStateError, SessionEndedError } from "./errors.js";
 import { registerInternals } from "./introspection.js";
 import { Outcome } from "./outcome.js";
 import { createReporter, reportRejection } from "./report.js";
 import { count, createScope, type SessionScope } from "./scope.js";
+import { sessionLogic } from "./session-logic.js";
 import { engineState } from "./state.js";
 import type { EngineEvent, EngineState, SyncEngine, SyncEngineOptions } from "./types.js";
 
@@ -52,19 +48,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   };
   const scope = createScope(options, components, { announce, toSession, report: createReporter(counters, announce, toSession), counters });
 
-  const effects = sessionEffects(scope, options.closeAdapters ?? true);
-  const machine = provideSession({
-    actors: {
-      pairingExchange: pairingExchangeActor(scope),
-      advertise: advertiseActor(scope),
-      signalMailbox: signalMailboxActor(scope),
-      connect: connectActor(scope),
-      peerLink: peerLinkActor(scope),
-    },
-    effects,
-    liveness: scope.liveness,
-  });
-
   // Tests hold every key buffer that ever existed: they are told before every event and effect.
   const secretWatchers = new Set<(buffers: readonly Uint8Array[]) => void>();
   const stateChanged = new Subject<void>();
@@ -78,7 +61,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (typeof user === "function") user(ev);
     else user?.next?.(ev);
   };
-  const session = createActor(machine, { input: { timings, strict: options.verify === true }, clock, inspect });
+  const session = createActor(sessionLogic, { input: { timings, strict: options.verify === true, liveness: scope.liveness }, clock, inspect });
+  bindSession(session.system, scope);
 
   const snapshot = (): EngineState => {
     const context = session.getSnapshot().context;
@@ -118,8 +102,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     // A machine that throws leaves the actor stopped: the runtime carries out the end itself.
     error: (e) => {
       scope.report(e, "actor");
-      effects.wipe({ reason: "error", notifyPeer: false });
-      effects.close();
+      sessionEffects.wipe({ reason: "error", notifyPeer: false }, session);
+      sessionEffects.close(undefined, session);
       finish("error");
     },
   });

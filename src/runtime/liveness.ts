@@ -2,11 +2,11 @@
  * Liveness stamps: when the last activity happened (a local or remote change to the doc or
  * awareness, or the host app's `touch()`), and when the last authenticated frame arrived from
  * the peer. The pipelines stamp; the dead-man and peer-gone timers read the stamps when they fire
- * (machines/implementations.ts), so a burst of ten thousand edits costs ten thousand stores of a
+ * (their guards and delays read it from the machines' context: machines/deadMan.ts, connection.ts), so a burst of ten thousand edits costs ten thousand stores of a
  * number, not ten thousand actor events.
  */
 import type { Clock } from "../clock.js";
-import type { SessionLiveness } from "../machines/implementations.js";
+import type { SessionLiveness } from "../machines/protocol.js";
 
 export class Liveness implements SessionLiveness {
   private lastActivityAt: number;
@@ -45,6 +45,11 @@ export class Liveness implements SessionLiveness {
 
   linkSilentMs(): number {
     return this.clock.now() - Math.max(this.lastPeerFrameAt, this.linkOpenedAt);
+  }
+
+  /** What the inspector and snapshots show of it (it sits in the machines' context). */
+  toJSON(): { idleMs: number; peerSilentMs: number; linkSilentMs: number } {
+    return { idleMs: this.idleMs(), peerSilentMs: this.peerSilentMs(), linkSilentMs: this.linkSilentMs() };
   }
 
   get activityAt(): number {

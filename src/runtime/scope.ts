@@ -103,6 +103,8 @@ export interface SessionScope {
   ending: boolean;
   /** Set by `close`: the adapters closing (never rejects). */
   closing: Promise<void>;
+  /** `close` closes the adapters (the host's `closeAdapters`, default true). */
+  readonly closeAdapters: boolean;
 }
 
 export function count(scope: Pick<SessionScope, "counters">, name: string, by = 1): number {
@@ -150,5 +152,6 @@ export function createScope(
     verifiedHere: false,
     ending: false,
     closing: Promise.resolve(),
+    closeAdapters: options.closeAdapters ?? true,
   };
 }

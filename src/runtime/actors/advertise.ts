@@ -7,24 +7,23 @@ import { fromCallback, type EventObject } from "xstate";
 import type { Advertisement } from "../../adapters/discovery/types.js";
 import type { PairingActorInput } from "../../machines/pairing.js";
 import { reportRejection } from "../report.js";
-import type { SessionScope } from "../scope.js";
+import { scopeOf } from "../binding.js";
 
-export function advertiseActor(scope: SessionScope) {
-  return fromCallback<EventObject, PairingActorInput>(({ input }) => {
-    const discovery = scope.discovery;
-    if (discovery === undefined || input.role !== "host" || input.nameplate === null) return undefined;
-    let stopped = false;
-    let ad: Advertisement | undefined;
-    discovery.advertise({ nameplate: input.nameplate, ...scope.advertiseAt }).then(
-      (a) => {
-        if (stopped) a.withdraw().catch(reportRejection(scope.report, "discovery"));
-        else ad = a;
-      },
-      reportRejection(scope.report, "discovery"),
-    );
-    return () => {
-      stopped = true;
-      ad?.withdraw().catch(reportRejection(scope.report, "discovery"));
-    };
-  });
-}
+export const advertiseActor = fromCallback<EventObject, PairingActorInput>(({ input, system }) => {
+  const scope = scopeOf(system);
+  const discovery = scope.discovery;
+  if (discovery === undefined || input.role !== "host" || input.nameplate === null) return undefined;
+  let stopped = false;
+  let ad: Advertisement | undefined;
+  discovery.advertise({ nameplate: input.nameplate, ...scope.advertiseAt }).then(
+    (a) => {
+      if (stopped) a.withdraw().catch(reportRejection(scope.report, "discovery"));
+      else ad = a;
+    },
+    reportRejection(scope.report, "discovery"),
+  );
+  return () => {
+    stopped = true;
+    ad?.withdraw().catch(reportRejection(scope.report, "discovery"));
+  };
+});

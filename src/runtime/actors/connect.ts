@@ -10,35 +10,34 @@ import { fromPromise } from "xstate";
 import type { ConnectOutput } from "../../machines/protocol.js";
 import { ConnectAbortedError, NoPathError } from "../../adapters/transport/types.js";
 import { ConnectTimeoutError } from "../errors.js";
-import type { SessionScope } from "../scope.js";
+import { scopeOf } from "../binding.js";
 
-export function connectActor(scope: SessionScope) {
-  return fromPromise<ConnectOutput, { attempt: number }>(async ({ input, signal }) => {
-    const mailbox = scope.mailbox;
-    if (mailbox === undefined) {
-      const e = new ConnectAbortedError("no signaling mailbox to connect through");
-      scope.report(e, "transport");
-      throw e;
+export const connectActor = fromPromise<ConnectOutput, { attempt: number }>(async ({ input, signal, system }) => {
+  const scope = scopeOf(system);
+  const mailbox = scope.mailbox;
+  if (mailbox === undefined) {
+    const e = new ConnectAbortedError("no signaling mailbox to connect through");
+    scope.report(e, "transport");
+    throw e;
+  }
+  // A reconnect may follow a network change: have the signaling check its own connection first.
+  if (input.attempt > 1) scope.signaling.checkConnection?.();
+  const { pipe, done } = mailbox.attempt();
+  try {
+    const channel = await scope.transport.connect({ role: scope.role === "host" ? "offerer" : "answerer", signals: pipe, signal });
+    if (signal.aborted) {
+      channel.close();
+      throw new ConnectAbortedError("the attempt was abandoned before the channel opened");
     }
-    // A reconnect may follow a network change: have the signaling check its own connection first.
-    if (input.attempt > 1) scope.signaling.checkConnection?.();
-    const { pipe, done } = mailbox.attempt();
-    try {
-      const channel = await scope.transport.connect({ role: scope.role === "host" ? "offerer" : "answerer", signals: pipe, signal });
-      if (signal.aborted) {
-        channel.close();
-        throw new ConnectAbortedError("the attempt was abandoned before the channel opened");
-      }
-      scope.channels.set(channel.id, channel);
-      return { channelId: channel.id };
-    } catch (e) {
-      // Stopped while connecting: by the connection's `connectTimeout` delay, unless the session is
-      // ending. A transport that can tell why (ICE found no path: NoPathError) says so instead.
-      if (!signal.aborted) scope.report(e, "transport");
-      else if (!scope.ending) scope.report(e instanceof NoPathError ? e : new ConnectTimeoutError("no channel within connectTimeoutMs"), "transport");
-      throw e;
-    } finally {
-      done();
-    }
-  });
-}
+    scope.channels.set(channel.id, channel);
+    return { channelId: channel.id };
+  } catch (e) {
+    // Stopped while connecting: by the connection's `connectTimeout` delay, unless the session is
+    // ending. A transport that can tell why (ICE found no path: NoPathError) says so instead.
+    if (!signal.aborted) scope.report(e, "transport");
+    else if (!scope.ending) scope.report(e instanceof NoPathError ? e : new ConnectTimeoutError("no channel within connectTimeoutMs"), "transport");
+    throw e;
+  } finally {
+    done();
+  }
+});

@@ -21,7 +21,7 @@ import type { EndReason } from "../../machines/protocol.js";
 import { decodeByeBody, decodeSignalEnvelope, encodeBye, encodeSignalEnvelope } from "../codec.js";
 import { LetheError } from "../../errors.js";
 import { reportRejection, type ErrorReporter } from "../report.js";
-import type { SessionScope } from "../scope.js";
+import { scopeOf } from "../binding.js";
 
 /** Signals that arrive while no connect attempt listens are kept (bounded) for the next one. */
 export const MAX_BUFFERED_SIGNALS = 32;
@@ -173,44 +173,43 @@ export class SignalMailbox {
  * for the paired session and keeps `scope.mailbox` for connect attempts; stopping it closes the
  * mailbox and forgets what was queued.
  */
-export function signalMailboxActor(scope: SessionScope) {
-  return fromCallback(() => {
-    const secure = scope.secure;
-    if (secure === undefined) {
-      scope.report(new MailboxUnavailableError("no keys for the signaling mailbox"), "signaling", { fatal: true });
-      return undefined;
-    }
-    const mailbox = new SignalMailbox(secure.channel, scope.report, (reason) => scope.toSession({ type: "PEER_BYE", reason }));
-    scope.mailbox = mailbox;
-    let stopped = false;
-    let session: SignalingSession | undefined;
-    let sub: Subscription | undefined;
-    // The secure channel proves the pairing's keys in mailbox hellos others can see (the LAN).
-    const opening = scope.signaling.mailbox(secure.channel.mailboxId, scope.role === "host" ? "host" : "join", { auth: secure.channel.mailboxAuth });
-    // For a BYE posted after the end (the wipe came before the mailbox was open).
-    scope.mailboxOpened = opening.then((s) => s, () => null);
-    opening.then(
-      (s) => {
-        if (stopped) {
-          // A BYE waiting for this mailbox goes out first (scope.farewell), then it closes.
-          void Promise.resolve(scope.farewell).then(() => s.close()).catch(reportRejection(scope.report, "signaling"));
-          return;
-        }
-        session = s;
-        sub = s.messages$.subscribe((sealed) => mailbox.receive(sealed));
-        if (s.peerReturned$) sub.add(s.peerReturned$.subscribe(() => mailbox.peerReturned()));
-        mailbox.attach(s);
-      },
-      (e: unknown) => {
-        if (!stopped) scope.report(e, "signaling", { fatal: true });
-      },
-    );
-    return () => {
-      stopped = true;
-      sub?.unsubscribe();
-      mailbox.clear();
-      if (scope.mailbox === mailbox) scope.mailbox = undefined;
-      session?.close().catch(reportRejection(scope.report, "signaling"));
-    };
-  });
-}
+export const signalMailboxActor = fromCallback(({ system }) => {
+  const scope = scopeOf(system);
+  const secure = scope.secure;
+  if (secure === undefined) {
+    scope.report(new MailboxUnavailableError("no keys for the signaling mailbox"), "signaling", { fatal: true });
+    return undefined;
+  }
+  const mailbox = new SignalMailbox(secure.channel, scope.report, (reason) => scope.toSession({ type: "PEER_BYE", reason }));
+  scope.mailbox = mailbox;
+  let stopped = false;
+  let session: SignalingSession | undefined;
+  let sub: Subscription | undefined;
+  // The secure channel proves the pairing's keys in mailbox hellos others can see (the LAN).
+  const opening = scope.signaling.mailbox(secure.channel.mailboxId, scope.role === "host" ? "host" : "join", { auth: secure.channel.mailboxAuth });
+  // For a BYE posted after the end (the wipe came before the mailbox was open).
+  scope.mailboxOpened = opening.then((s) => s, () => null);
+  opening.then(
+    (s) => {
+      if (stopped) {
+        // A BYE waiting for this mailbox goes out first (scope.farewell), then it closes.
+        void Promise.resolve(scope.farewell).then(() => s.close()).catch(reportRejection(scope.report, "signaling"));
+        return;
+      }
+      session = s;
+      sub = s.messages$.subscribe((sealed) => mailbox.receive(sealed));
+      if (s.peerReturned$) sub.add(s.peerReturned$.subscribe(() => mailbox.peerReturned()));
+      mailbox.attach(s);
+    },
+    (e: unknown) => {
+      if (!stopped) scope.report(e, "signaling", { fatal: true });
+    },
+  );
+  return () => {
+    stopped = true;
+    sub?.unsubscribe();
+    mailbox.clear();
+    if (scope.mailbox === mailbox) scope.mailbox = undefined;
+    session?.close().catch(reportRejection(scope.report, "signaling"));
+  };
+});
