@@ -140,8 +140,9 @@ async function profileFrames(size: number): Promise<void> {
   const code = new TextEncoder().encode("7-crossover-clockwork");
   const sa = c.createKeyStore();
   const sb = c.createKeyStore();
-  const ha = c.createPairingHandshake({ password: code.slice(), keyStore: sa });
-  const hb = c.createPairingHandshake({ password: code.slice(), keyStore: sb });
+  const ha = c.createPairingHandshake({ role: "host", password: code.slice(), keyStore: sa });
+  const hb = c.createPairingHandshake({ role: "join", password: code.slice(), keyStore: sb });
+  hb.acceptCommitment(ha.commitment);
   const ta = ha.receive(hb.message);
   ha.confirm(hb.receive(ha.message));
   hb.confirm(ta);

@@ -85,8 +85,9 @@ async function frameOps(): Promise<{ make(b: Backend, size: number): Op; wipe():
   const pair = (b: Backend) => {
     const sa = c.createKeyStore();
     const sb = c.createKeyStore();
-    const ha = c.createPairingHandshake({ password: password.slice(), keyStore: sa });
-    const hb = c.createPairingHandshake({ password: password.slice(), keyStore: sb });
+    const ha = c.createPairingHandshake({ role: "host", password: password.slice(), keyStore: sa });
+    const hb = c.createPairingHandshake({ role: "join", password: password.slice(), keyStore: sb });
+    hb.acceptCommitment(ha.commitment);
     const ta = ha.receive(hb.message);
     const tb = hb.receive(ha.message);
     ha.confirm(tb);

@@ -55,12 +55,13 @@ async function pairingCpu(): Promise<() => [number, number]> {
     let a = 0;
     let b = 0;
     let t = process.cpuUsage();
-    const ha = c.createPairingHandshake({ password: code.slice(), keyStore: sa });
+    const ha = c.createPairingHandshake({ role: "host", password: code.slice(), keyStore: sa });
     a += cpuMsSince(t);
     t = process.cpuUsage();
-    const hb = c.createPairingHandshake({ password: code.slice(), keyStore: sb });
+    const hb = c.createPairingHandshake({ role: "join", password: code.slice(), keyStore: sb });
     b += cpuMsSince(t);
     t = process.cpuUsage();
+    hb.acceptCommitment(ha.commitment);
     const ta = ha.receive(hb.message);
     a += cpuMsSince(t);
     t = process.cpuUsage();

@@ -4,7 +4,8 @@
  * into a plain value (any lib0 failure is a decode error), then an Effect Schema checks shape
  * and bounds. Nothing from a peer reaches the CRDT or the crypto before both steps pass.
  *
- *   pairing envelope (unsealed, nameplate mailbox):  u8 version=1 | varUint kind (1 pake, 2 confirm) | varUint8Array bytes
+ *   pairing envelope (unsealed, nameplate mailbox):  u8 version=1 | varUint kind | varUint8Array bytes
+ *       kind: 1 pake (33) | 2 confirm (32) | 3 commit (32, host first) | 4 abort (0: the reveal broke its commitment)
  *   signal envelope (sealed with sealSignal):         u8 version=1 | varUint kind (1 transport, 2 bye) | varUint8Array bytes
  *                                                     (a bye carries a BYE body: the end told through the mailbox)
  *   SYNC / AWARENESS body:                            varUint nParts | part*
@@ -34,10 +35,15 @@ export const MAX_FRAGMENTS = 8_192;
 const PairingEnvelope = Schema.Union([
   Schema.Struct({ kind: Schema.Literal("pake"), bytes: Schema.Uint8Array.check(Schema.isBetweenLength(33, 33)) }),
   Schema.Struct({ kind: Schema.Literal("confirm"), bytes: Schema.Uint8Array.check(Schema.isBetweenLength(32, 32)) }),
+  // The host's commitment to its SPAKE2 message, sent before the joiner's message exists.
+  Schema.Struct({ kind: Schema.Literal("commit"), bytes: Schema.Uint8Array.check(Schema.isBetweenLength(32, 32)) }),
+  // The joiner refused the reveal (it did not match the commitment): the host ends as for a wrong code.
+  Schema.Struct({ kind: Schema.Literal("abort"), bytes: Schema.Uint8Array.check(Schema.isBetweenLength(0, 0)) }),
 ]);
 export type PairingEnvelope = typeof PairingEnvelope.Type;
 const decodePairing = Schema.decodeUnknownResult(PairingEnvelope);
-const PAIRING_KINDS = { pake: 1, confirm: 2 } as const;
+const PAIRING_KINDS = { pake: 1, confirm: 2, commit: 3, abort: 4 } as const;
+const PAIRING_KIND_NAMES = ["pake", "confirm", "commit", "abort"] as const;
 
 export function encodePairingEnvelope(m: PairingEnvelope): Uint8Array {
   const e = encoding.createEncoder();
@@ -48,7 +54,7 @@ export function encodePairingEnvelope(m: PairingEnvelope): Uint8Array {
 }
 
 export function decodePairingEnvelope(bytes: Uint8Array): PairingEnvelope {
-  const raw = readEnvelope(bytes, (k) => (k === 1 ? "pake" : k === 2 ? "confirm" : undefined), PairingMessageError);
+  const raw = readEnvelope(bytes, (k) => PAIRING_KIND_NAMES[k - 1], PairingMessageError);
   const r = decodePairing(raw);
   if (Result.isFailure(r)) throw new PairingMessageError(`pairing message rejected: ${r.failure.message}`);
   return r.success;

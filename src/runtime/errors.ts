@@ -5,7 +5,7 @@
 import { LetheError } from "../errors.js";
 import type { EndReason } from "../machines/protocol.js";
 
-export { WrongCodeError } from "../adapters/crypto/errors.js";
+export { CommitmentMismatchError, WrongCodeError } from "../adapters/crypto/errors.js";
 
 /** A frame body, signal or pairing message from the peer did not decode (schema or binary). */
 export class BodyDecodeError extends LetheError {
@@ -38,7 +38,14 @@ export class SessionEndedError extends LetheError {
 export class PairingOrderError extends BodyDecodeError {
   override readonly name = "PairingOrderError";
 }
-/** A re-delivered copy of the peer's SPAKE2 message (counted, harmless). */
+/**
+ * The peer ended the pairing exchange: the joiner found that our revealed SPAKE2 message did not
+ * match our commitment (docs/protocol.md §3). Ends the pairing as a wrong code.
+ */
+export class PairingAbortedError extends LetheError {
+  override readonly name = "PairingAbortedError";
+}
+/** A re-delivered copy of the peer's SPAKE2 message or commitment (counted, harmless). */
 export class PairingDuplicateError extends BodyDecodeError {
   override readonly name = "PairingDuplicateError";
 }

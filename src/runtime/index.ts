@@ -8,7 +8,7 @@ export type {
 } from "./types.js";
 export {
   BodyDecodeError, ConnectTimeoutError, DocumentEndedError, EngineStateError, FragmentGapError, FrameBodyError, PairingDuplicateError,
-  PairingMessageError, PairingOrderError, SessionEndedError, SignalDecodeError, VerificationPendingError, WrongCodeError,
+  PairingMessageError, PairingOrderError, PairingAbortedError, CommitmentMismatchError, SessionEndedError, SignalDecodeError, VerificationPendingError, WrongCodeError,
 } from "./errors.js";
 export { createMemoryNetwork } from "../testing/network/index.js";
 export type { LinkFaults, MemoryDevice, MemoryNetwork, MemoryNetworkOptions, NetworkStats } from "../testing/network/index.js";

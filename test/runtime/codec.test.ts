@@ -52,6 +52,16 @@ describe("codec", () => {
       expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "pake", bytes: pake }))).toEqual({ kind: "pake", bytes: pake });
       expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "confirm", bytes: tag }))).toEqual({ kind: "confirm", bytes: tag });
       expect(() => decodePairingEnvelope(encodePairingEnvelope({ kind: "pake", bytes: tag }))).toThrow(expect.objectContaining({ name: "PairingMessageError" }));
+      // the host's commitment (32 bytes) and the joiner's abort (empty), docs/protocol.md §3
+      expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "commit", bytes: tag }))).toEqual({ kind: "commit", bytes: tag });
+      expect(decodePairingEnvelope(encodePairingEnvelope({ kind: "abort", bytes: new Uint8Array(0) }))).toEqual({ kind: "abort", bytes: new Uint8Array(0) });
+      expect(() => decodePairingEnvelope(encodePairingEnvelope({ kind: "commit", bytes: pake }))).toThrow(expect.objectContaining({ name: "PairingMessageError" }));
+      expect(() => decodePairingEnvelope(encodePairingEnvelope({ kind: "abort", bytes: tag }))).toThrow(expect.objectContaining({ name: "PairingMessageError" }));
+      // the wire bytes: version 1, kind 3, length 32
+      expect(Array.from(encodePairingEnvelope({ kind: "commit", bytes: tag }).subarray(0, 3))).toEqual([1, 3, 32]);
+      for (const kind of [0, 5, 127]) {
+        expect(() => decodePairingEnvelope(Uint8Array.from([1, kind, 0]))).toThrow(expect.objectContaining({ name: "PairingMessageError" }));
+      }
     },
   );
 

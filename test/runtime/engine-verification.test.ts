@@ -9,11 +9,12 @@
  *   show different words, each equal to one of Mallory's sessions; without strict mode she reads
  *   the document; with strict mode on both she sees no document byte (her frame log, in
  *   plaintext, is the count), her own forged document frames are refused, and rejecting ends both;
- * - the limit (docs/threat-model.md "Verification words"): the words are 32 bits and each device
- *   sends its SPAKE2 message before seeing the other's, so a man in the middle who knows the code
- *   can search her two scalars until both devices show the same words (~2^17 candidates, seconds
- *   in plain JS). This test pins that down; a pairing that commits to its SPAKE2 message before
- *   revealing it (proposed in the issue) would make it fail, and the threat model must change too.
+ * - the search that used to defeat the words (docs/threat-model.md "Verification words"): before
+ *   commit-then-reveal each device sent its SPAKE2 message at once, so a man in the middle who
+ *   knew the code held both before fixing hers and searched ~2^17 candidates (seconds) for equal
+ *   words. Now the host commits first and reveals last (docs/protocol.md §3): that search never
+ *   gets an input (neither device sends a SPAKE2 message before Mallory has fixed hers), and the
+ *   best order left to her gives different words; strict mode syncs nothing.
  */
 import { describe, expect, it } from "vitest";
 import * as encoding from "lib0/encoding";
@@ -295,23 +296,58 @@ describe("verification words against a man in the middle who knows the code", ()
   });
 });
 
-describe("what the words cannot do yet (docs/threat-model.md)", () => {
-  it("KNOWN LIMIT: a man in the middle who knows the code searches ~2^17 SPAKE2 candidates and the words match on both devices", async () => {
-    const m = createMitmSetup({ seed: "mitm-grind", verify: true, matchWords: true });
+describe("commit-then-reveal against the search for matching words (docs/threat-model.md)", () => {
+  it("the search never gets an input: neither device sends a SPAKE2 message before Mallory fixed hers; pairing times out, nothing synced", async () => {
+    const m = createMitmSetup({ seed: "mitm-grind", verify: true, strategy: "grind" });
     m.laptop.doc.getMap("prefs").set("password", "hunter2");
-    await pairThroughMallory(m);
-    const search = m.mallory.search!;
-    console.log(`MITM search: ${search.candidates} candidates in ${search.ms.toFixed(0)} ms (${((search.ms * 1000) / search.candidates).toFixed(1)} µs each); words on both devices "${m.laptop.verification!.join(" ")}"`);
-    expect(m.phone.verification).toEqual(m.laptop.verification);
-    expect(m.mallory.words("laptop")).toEqual(m.laptop.verification);
-    // The people compare, see the same words, confirm: the laptop's document goes to Mallory.
-    m.laptop.confirmVerification();
-    m.phone.confirmVerification();
-    await m.laptop.whenSynced();
+    const { code } = await m.laptop.host();
+    await m.mallory.intercept(code);
+    const joined = m.phone.join(code).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     await m.settle();
-    expect(m.phone.doc.getMap("prefs").get("password")).toBe("hunter2");
-    expect(m.mallory.frames.some((f) => f.type === FrameType.SYNC && contains(f.payload, "hunter2"))).toBe(true);
-    await m.laptop.end();
+    // All Mallory holds is the laptop's 32-byte commitment; the phone waits for hers. The search
+    // (test/runtime/sas-grind.ts) needs both devices' SPAKE2 messages and has neither.
+    expect(m.mallory.held).toEqual({ laptop: ["commit"], phone: [] });
+    expect(m.mallory.search).toBeNull();
+    for (const e of [m.laptop, m.phone]) expect(e.verification).toBeNull();
+    await advance(m.clock, m.network, 5 * 60_000 + 1_000, 10_000); // pairingTimeoutMs
+    expect((await joined)?.name).toBe("SessionEndedError");
+    for (const e of [m.laptop, m.phone]) {
+      expect(e.snapshot().endReason).toBe("pairingTimeout");
+      expect(e.doc.isDestroyed).toBe(true);
+    }
+    expect(m.mallory.held).toEqual({ laptop: ["commit"], phone: [] });
+    expect(m.mallory.frames).toEqual([]);
     m.mallory.close();
-  }, 120_000);
+  });
+
+  it("her best order (the phone's run first, then the laptop's): the words differ, strict syncs 0 document bytes, rejecting ends both", async () => {
+    const m = createMitmSetup({ seed: "mitm-phone-first", verify: true, strategy: "phoneFirst" });
+    m.laptop.doc.getMap("prefs").set("password", "hunter2");
+    m.phone.doc.getMap("prefs").set("pin", "4711");
+    await pairThroughMallory(m);
+    // The phone's words were known to Mallory before she sent anything to the laptop, but her
+    // message was fixed before the laptop revealed the one its words depend on.
+    expect(m.mallory.held.laptop).toEqual(["commit", "pake", "confirm"]);
+    expect(m.mallory.words("phone")).toEqual(m.phone.verification);
+    expect(m.mallory.words("laptop")).toEqual(m.laptop.verification);
+    console.log(`MITM after commit-then-reveal: laptop "${m.laptop.verification!.join(" ")}", phone "${m.phone.verification!.join(" ")}"`);
+    expect(m.phone.verification).not.toEqual(m.laptop.verification);
+    await advance(m.clock, m.network, 30_000, 1_000);
+    for (const e of [m.laptop, m.phone]) {
+      expect(sessionValue(e)).toEqual({ active: "verifying" });
+      expect(e.snapshot().syncing).toBe(false);
+      expect(remoteDocChanges(e)).toBe(0);
+    }
+    expect(dataBytes(m.mallory.frames)).toBe(0);
+    await Promise.all([m.laptop.rejectVerification(), m.phone.rejectVerification()]);
+    await m.settle();
+    expect(m.laptop.snapshot().endReason).toBe("verificationRejected");
+    expect(m.phone.snapshot().endReason).toBe("verificationRejected");
+    expect(dataBytes(m.mallory.frames)).toBe(0);
+    expect(m.mallory.frames.some((f) => contains(f.payload, "hunter2") || contains(f.payload, "4711"))).toBe(false);
+    m.mallory.close();
+  });
 });

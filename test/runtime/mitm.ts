@@ -12,9 +12,18 @@
  * other's. Rotation frames are logged but not relayed (each leg would need its own ratchet; the
  * tests stay inside the first epoch).
  *
- * With `matchWords`, Mallory first waits for both devices' SPAKE2 messages (each device sends its
- * own at once) and searches her two scalars until both sessions give the same words
- * (test/runtime/sas-grind.ts): the 32-bit words then match on both devices.
+ * Pairing is commit-then-reveal (docs/protocol.md §3) and Mallory follows it, or the devices burn
+ * the code: toward the phone she is the host (she commits before the phone sends), toward the
+ * laptop the joiner (she sends before the laptop reveals). Her strategies (`strategy`):
+ * - `relay` (default): both runs at once, then relaying.
+ * - `grind`: the search that made the words match before the commitment existed
+ *   (test/runtime/sas-grind.ts): she waits for both devices' SPAKE2 messages before fixing either
+ *   of hers. Under commit-then-reveal neither device sends one first, so she waits for ever;
+ *   `held` shows what she had to search over (the laptop's commitment, nothing else).
+ * - `phoneFirst`: the best order left to her: finish the phone's run (its words are then known to
+ *   her), then send her message to the laptop, which is fixed before the laptop reveals the
+ *   message the laptop's words depend on. She cannot evaluate a candidate: the words match with
+ *   probability 2^-32.
  *
  * Everything is the public crypto API (src/adapters/crypto) and the runtime's own wire codecs: no
  * engine internals. `frames` is Mallory's record of what crossed, in plaintext.
@@ -28,6 +37,8 @@ import {
   FrameType,
   nobleAead,
   parseCode,
+  type KeyStore,
+  type PairingHandshake,
   type SecureChannel,
 } from "../../src/adapters/crypto/index.js";
 import type { Signaling, SignalingSession } from "../../src/adapters/signaling/types.js";
@@ -80,7 +91,9 @@ export interface Mallory {
   words(leg: Leg): readonly string[] | null;
   /** Every frame Mallory opened, in order. */
   readonly frames: readonly SeenFrame[];
-  /** With `matchWords`: the search that made the words agree (candidates computed, time taken). */
+  /** Pairing messages Mallory received from each device so far, by kind, in order. */
+  readonly held: Readonly<Record<Leg, readonly string[]>>;
+  /** With `grind`: the search, once it had both devices' SPAKE2 messages (null while it waits). */
   readonly search: { readonly candidates: number; readonly ms: number } | null;
   /** Seal a frame with Mallory's keys for `leg` and send it there (a forgery the device can open). */
   inject(leg: Leg, type: FrameType, payload: Uint8Array): void;
@@ -116,7 +129,9 @@ function hostileRelay(inner: Signaling, redirect: Map<string, string>): Signalin
   };
 }
 
-export function createMitmSetup(o: { seed: string; verify: boolean; matchWords?: boolean }): MitmSetup {
+export type MalloryStrategy = "relay" | "grind" | "phoneFirst";
+
+export function createMitmSetup(o: { seed: string; verify: boolean; strategy?: MalloryStrategy }): MitmSetup {
   const clock = new TestClock();
   const network = createMemoryNetwork({ seed: o.seed, clock });
   const prng = createPrng(`mitm:${o.seed}`);
@@ -134,11 +149,11 @@ export function createMitmSetup(o: { seed: string; verify: boolean; matchWords?:
   };
   const laptop = make("laptop");
   const phone = make("phone", (s) => hostileRelay(s, redirect));
-  const mallory = createMallory(network, redirect, (n) => prng.bytes(n), { matchWords: o.matchWords ?? false });
+  const mallory = createMallory(network, redirect, (n) => prng.bytes(n), o.strategy ?? "relay");
   return { clock, network, laptop, phone, mallory, settle: () => network.idle() };
 }
 
-function createMallory(network: MemoryNetwork, redirect: Map<string, string>, random: (n: number) => Uint8Array, o: { matchWords: boolean }): Mallory {
+function createMallory(network: MemoryNetwork, redirect: Map<string, string>, random: (n: number) => Uint8Array, strategy: MalloryStrategy): Mallory {
   const { signaling, transport } = network.device("mallory");
   let search: { candidates: number; ms: number } | null = null;
   const frames: SeenFrame[] = [];
@@ -152,33 +167,62 @@ function createMallory(network: MemoryNetwork, redirect: Map<string, string>, ra
   });
   relaying.catch(() => undefined); // read by the tests that wait for it
 
-  /** What a device posts on its nameplate session: its SPAKE2 message, then its tag. */
-  const listen = (session: SignalingSession) => {
-    const got: { pake?: (b: Uint8Array) => void; confirm?: (b: Uint8Array) => void } = {};
-    const pake = new Promise<Uint8Array>((r) => (got.pake = r));
-    const confirm = new Promise<Uint8Array>((r) => (got.confirm = r));
+  const held: Record<Leg, string[]> = { laptop: [], phone: [] };
+
+  /** What a device posts on its nameplate session: commitment (laptop), SPAKE2 message, tag. */
+  const listen = (session: SignalingSession, leg: Leg) => {
+    type Kind = "commit" | "pake" | "confirm";
+    const got: Partial<Record<Kind, (b: Uint8Array) => void>> = {};
+    const wait = (k: Kind) => new Promise<Uint8Array>((r) => (got[k] = r));
+    const promises = { commit: wait("commit"), pake: wait("pake"), confirm: wait("confirm") };
     const sub = session.messages$.subscribe((blob) => {
       const env = decodePairingEnvelope(blob);
-      got[env.kind]!(env.bytes);
+      held[leg].push(env.kind);
+      if (env.kind !== "abort") got[env.kind]!(env.bytes);
     });
-    return { session, pake, confirm, done: () => sub.unsubscribe() };
+    return { session, ...promises, done: () => sub.unsubscribe() };
   };
+  type Listened = ReturnType<typeof listen>;
 
-  /** One SPAKE2 run and key confirmation with a device; `scalar` fixes Mallory's SPAKE2 scalar. */
-  const pair = async (leg: ReturnType<typeof listen>, code: string, keyStore: (typeof keyStores)[number], scalar?: bigint): Promise<Half> => {
-    const { password } = parseCode(code);
-    const hs = createPairingHandshake({ password, keyStore, random: scalar === undefined ? random : fixedScalar(scalar) });
-    password.fill(0);
-    await leg.session.send(encodePairingEnvelope({ kind: "pake", bytes: hs.message }));
-    await leg.session.send(encodePairingEnvelope({ kind: "confirm", bytes: hs.receive(await leg.pake) }));
-    hs.confirm(await leg.confirm);
+  const half = (hs: PairingHandshake, keyStore: KeyStore, leg: Listened): Half => {
     leg.done();
     return { words: hs.sas(), sc: createSecureChannel({ keyStore, aead: nobleAead, random }) };
   };
+  const handshake = (role: "host" | "join", code: string, keyStore: KeyStore, scalar?: bigint) => {
+    const { password } = parseCode(code);
+    const hs = createPairingHandshake({ role, password, keyStore, random: scalar === undefined ? random : fixedScalar(scalar) });
+    password.fill(0);
+    return hs;
+  };
+  const send = (leg: Listened, kind: "commit" | "pake" | "confirm", bytes: Uint8Array) => leg.session.send(encodePairingEnvelope({ kind, bytes }));
 
-  /** With `matchWords`: wait for both devices' SPAKE2 messages, then search scalars whose words agree. */
-  const scalars = async (code: string, laptop: ReturnType<typeof listen>, phone: ReturnType<typeof listen>) => {
-    if (!o.matchWords) return [undefined, undefined] as const;
+  /** Toward the phone Mallory is the host: commit, take the phone's message, reveal, confirm. */
+  const pairAsHost = async (leg: Listened, code: string, keyStore: KeyStore, scalar?: bigint): Promise<Half> => {
+    const hs = handshake("host", code, keyStore, scalar);
+    await send(leg, "commit", hs.commitment);
+    const tag = hs.receive(await leg.pake);
+    await send(leg, "pake", hs.message);
+    await send(leg, "confirm", tag);
+    hs.confirm(await leg.confirm);
+    return half(hs, keyStore, leg);
+  };
+
+  /** Toward the laptop Mallory is the joiner: take the commitment, send hers, take the reveal, confirm. */
+  const pairAsJoiner = async (leg: Listened, code: string, keyStore: KeyStore, scalar?: bigint): Promise<Half> => {
+    const hs = handshake("join", code, keyStore, scalar);
+    hs.acceptCommitment(await leg.commit);
+    await send(leg, "pake", hs.message);
+    await send(leg, "confirm", hs.receive(await leg.pake));
+    hs.confirm(await leg.confirm);
+    return half(hs, keyStore, leg);
+  };
+
+  /**
+   * `grind`: the search needs both devices' SPAKE2 messages before Mallory fixes hers. It waits
+   * for them; under commit-then-reveal they never come first, so it never starts.
+   */
+  const scalars = async (code: string, laptop: Listened, phone: Listened) => {
+    if (strategy !== "grind") return [undefined, undefined] as const;
     const [laptopMessage, phoneMessage] = await Promise.all([laptop.pake, phone.pake]);
     const { password } = parseCode(code);
     const t0 = performance.now();
@@ -214,6 +258,7 @@ function createMallory(network: MemoryNetwork, redirect: Map<string, string>, ra
   return {
     frames,
     relaying,
+    held,
     get search() {
       return search;
     },
@@ -225,14 +270,21 @@ function createMallory(network: MemoryNetwork, redirect: Map<string, string>, ra
       const withPhone = await signaling.host();
       redirect.set(nameplate.nameplate, withPhone.nameplate);
       // The relay is rigged: the rest runs while the phone joins.
-      const laptopLeg = listen(withLaptop);
-      const phoneLeg = listen(withPhone);
+      const laptopLeg = listen(withLaptop, "laptop");
+      const phoneLeg = listen(withPhone, "phone");
       void (async () => {
         const [laptopScalar, phoneScalar] = await scalars(code, laptopLeg, phoneLeg);
-        const [laptopHalf, phoneHalf] = await Promise.all([
-          pair(laptopLeg, code, keyStores[0], laptopScalar),
-          pair(phoneLeg, code, keyStores[1], phoneScalar),
-        ]);
+        let laptopHalf: Half;
+        let phoneHalf: Half;
+        if (strategy === "phoneFirst") {
+          phoneHalf = await pairAsHost(phoneLeg, code, keyStores[1]);
+          laptopHalf = await pairAsJoiner(laptopLeg, code, keyStores[0]);
+        } else {
+          [laptopHalf, phoneHalf] = await Promise.all([
+            pairAsJoiner(laptopLeg, code, keyStores[0], laptopScalar),
+            pairAsHost(phoneLeg, code, keyStores[1], phoneScalar),
+          ]);
+        }
         halves.laptop = laptopHalf;
         halves.phone = phoneHalf;
         void withLaptop.close();

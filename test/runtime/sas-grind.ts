@@ -1,10 +1,12 @@
 /**
- * The search a man in the middle who knows the code can run against the verification words
- * (docs/threat-model.md "Verification words"): the words are 32 bits of HKDF(K, th), and each
- * device sends its SPAKE2 message at once, before it has seen anything from the other side. So
- * Mallory holds BOTH devices' messages before she has to send either of hers, and can choose her
- * two SPAKE2 scalars so that her two sessions give the same words — a birthday search: about
- * 2^16 candidates per side for 32 bits, not 2^32.
+ * The search a man in the middle who knows the code ran against the verification words before
+ * pairing was commit-then-reveal (docs/threat-model.md "Verification words"): the words are 32
+ * bits of HKDF(K, th), and each device used to send its SPAKE2 message at once. So Mallory held
+ * BOTH devices' messages before she had to send either of hers, and could choose her two SPAKE2
+ * scalars so that her two sessions give the same words — a birthday search: about 2^16
+ * candidates per side for 32 bits, not 2^32. Now neither device sends its SPAKE2 message before
+ * hers is fixed (docs/protocol.md §3), so the search has no input: test/runtime/mitm.ts (`grind`)
+ * waits for those messages in vain, and bench/sas-search.ts runs it only as a cost reference.
  *
  * Each candidate is cheap: with x_{i+1} = x_i + 1, her element X = x·B + w·S and the shared point
  * K = x·(Y − w·S) each move by one point addition; the affine forms come from one batched

@@ -47,6 +47,14 @@ export class Spake2FinishedError extends Spake2Error {
 export class WrongCodeError extends CryptoError {
   override readonly name: string = "WrongCodeError";
 }
+/**
+ * The host's revealed SPAKE2 message does not hash to the commitment it sent first
+ * (docs/protocol.md §3). Refused before anything is computed from it; to the person it is a
+ * wrong code (a failed attempt that burns the code), hence the subclass.
+ */
+export class CommitmentMismatchError extends WrongCodeError {
+  override readonly name: string = "CommitmentMismatchError";
+}
 /** A pairing handshake step was called out of order or after it ended. */
 export class PairingStateError extends CryptoError {
   override readonly name: string = "PairingStateError";

@@ -16,9 +16,13 @@
  *   ODD_WORDS / EVEN_WORDS: the PGP lists (word 1, 3, … from ODD_WORDS; 2, 4, … from EVEN_WORDS)
  * Keys:
  *   createKeyStore() -> KeyStore { wiped; alloc; adopt; release; wipe(); secretBuffers(); census() }
- *   createPairingHandshake({ password, identity?, keyStore, random? })
- *     -> { message; direction; receive(peerMessage) -> ourTag; confirm(peerTag); sas() }
- *        confirm throws WrongCodeError (name "WrongCodeError") on a mismatch.
+ *   createPairingHandshake({ role: "host" | "join", password, identity?, keyStore, random? })
+ *     -> { role; commitment (host); acceptCommitment(c) (join); message; direction;
+ *          receive(peerMessage) -> ourTag; confirm(peerTag); sas() }
+ *        commit-then-reveal: the host sends `commitment`, the joiner `message` after
+ *        acceptCommitment, the host `message` after receive. The joiner's receive throws
+ *        CommitmentMismatchError (a WrongCodeError) if the reveal does not match; confirm throws
+ *        WrongCodeError (name "WrongCodeError") on a mismatch.
  * Frames:
  *   createSecureChannel({ keyStore, aead, replayWindowSize?, maxFrameBytes?, random? })
  *     -> { direction; sendEpoch; epoch; receiveEpochs; rotationPending; mailboxId; wiped;
@@ -47,7 +51,8 @@ export { EVEN_WORDS, ODD_WORDS } from "./words.js";
 export { createKeyStore } from "./key-store.js";
 export type { KeyStore } from "./key-store.js";
 export { createPairingHandshake, DEFAULT_IDENTITY, SAS_WORDS, CONFIRMATION_TAG_BYTES } from "./pairing.js";
-export type { HandshakePhase, PairingHandshake, PairingHandshakeOptions } from "./pairing.js";
+export type { HandshakePhase, PairingHandshake, PairingHandshakeOptions, PairingRole } from "./pairing.js";
+export { COMMITMENT_BYTES } from "./key-schedule.js";
 export { createSecureChannel, ROTATE_BODY_BYTES, MAX_SIGNAL_BYTES } from "./secure-channel.js";
 export type { OpenedFrame, SecureChannel, SecureChannelOptions } from "./secure-channel.js";
 export { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FRAME_VERSION, DEFAULT_MAX_FRAME_BYTES } from "./frame.js";

@@ -13,6 +13,17 @@ import { hkdfSha256Into, hmacSha256Into } from "./kdf.js";
 export type Direction = "lo" | "hi";
 const EMPTY = new Uint8Array(0);
 
+/** Commitment length: SHA-256. */
+export const COMMITMENT_BYTES = 32;
+
+/**
+ * commit = SHA256("lethe/v1 commit" || msg_host(33)): the host's commitment to its SPAKE2
+ * message, sent before the joiner's message exists (docs/protocol.md §3). Public.
+ */
+export function commitmentHash(hostMessage: Uint8Array): Uint8Array {
+  return sha256.create().update(utf8("lethe/v1 commit")).update(hostMessage).digest();
+}
+
 /** th = SHA256("lethe/v1 transcript" || msg_lo(33) || msg_hi(33)). */
 export function transcriptHash(msgLo: Uint8Array, msgHi: Uint8Array): Uint8Array {
   return sha256.create().update(utf8("lethe/v1 transcript")).update(msgLo).update(msgHi).digest();

@@ -1,9 +1,30 @@
 /**
- * The pairing handshake: symmetric SPAKE2 plus key confirmation (DESIGN §4, docs/protocol.md §3).
+ * The pairing handshake: commit-then-reveal symmetric SPAKE2 plus key confirmation
+ * (DESIGN §4, docs/protocol.md §3).
  *
- *   1. both send `message` (33 bytes), 2. `receive(peer)` returns our confirmation tag (32 bytes),
- *   3. `confirm(peerTag)` checks the peer's tag in constant time: a mismatch is WrongCodeError
- *      and burns the attempt; success installs root_0 and the epoch-0 keys in the KeyStore.
+ *   host:  1. send `commitment` = SHA256("lethe/v1 commit" || message)       (32 bytes)
+ *          2. `receive(joinerMessage)` returns our confirmation tag; only now is `message` readable:
+ *             send it (the reveal), then the tag
+ *          3. `confirm(joinerTag)`
+ *   join:  1. `acceptCommitment(commitment)`; only now is `message` readable: send it
+ *          2. `receive(hostMessage)` checks it against the commitment first (CommitmentMismatchError,
+ *             a WrongCodeError, burns the attempt), then returns our confirmation tag: send it
+ *          3. `confirm(hostTag)`
+ *
+ * Why the order: a man in the middle who knows the code runs one SPAKE2 session with each
+ * device and wants both to show the same 32-bit SAS. Without a commitment she holds both
+ * devices' messages before sending either of hers and can search her own two for a match (a
+ * birthday search, ~2^17 candidates). Here, toward the joiner she must commit before the joiner
+ * sends, and toward the host she must send before the host reveals: in each session one of her
+ * inputs is fixed before she learns the honest input the SAS depends on, so she cannot evaluate
+ * a candidate, and a match has probability 2^-32 per (visible, failed-or-rejected) attempt.
+ * The commitment is a function of the host's message, which the transcript hash already binds,
+ * so the key schedule is unchanged.
+ *
+ * `confirm(peerTag)` checks the peer's tag in constant time: a mismatch is WrongCodeError and
+ * burns the attempt; success installs root_0 and the epoch-0 keys in the KeyStore. Steps out of
+ * order (a joiner message before the commitment, a reveal before the joiner's message) are
+ * PairingStateError, before anything is computed.
  *
  * Directions "lo"/"hi" come from the bytewise order of the two 33-byte SPAKE2 messages, so
  * both sides agree without roles. Every secret is born in a KeyStore buffer (the code's bytes
@@ -12,8 +33,10 @@
  * has started, K and the confirmation keys once `confirm` has run, whatever its outcome.
  */
 import { abytes, compareBytes, ctEqual, utf8 } from "./bytes.js";
-import { PairingStateError, WrongCodeError } from "./errors.js";
+import { CommitmentMismatchError, PairingStateError, WrongCodeError } from "./errors.js";
 import {
+  COMMITMENT_BYTES,
+  commitmentHash,
   confirmationKeysInto,
   confirmationTag,
   helloKeyInto,
@@ -37,7 +60,12 @@ export const DEFAULT_IDENTITY = "lethe/v1";
 export const SAS_WORDS = 4;
 export const CONFIRMATION_TAG_BYTES = 32;
 
+/** Who commits (the device that showed the code) and who answers (the one that typed it). */
+export type PairingRole = "host" | "join";
+
 export interface PairingHandshakeOptions {
+  /** `host` commits to its SPAKE2 message and reveals it last; `join` sends only after the commitment. */
+  readonly role: PairingRole;
   /**
    * The canonical code as UTF-8 bytes (from `parseCode`). Taken over: copied into the key store
    * and zeroed at once; the store's copy is released as soon as SPAKE2 has started.
@@ -50,16 +78,30 @@ export interface PairingHandshakeOptions {
 }
 
 export interface PairingHandshake {
-  /** Our SPAKE2 message, 33 bytes (public). */
+  readonly role: PairingRole;
+  /** Host only: the 32-byte commitment to our SPAKE2 message, to send first (public). */
+  readonly commitment: Uint8Array;
+  /**
+   * Our SPAKE2 message, 33 bytes (public). Readable by the joiner once it accepted the
+   * commitment, by the host once it received the joiner's message (the reveal); before that
+   * PairingStateError, so the order cannot be broken by accident.
+   */
   readonly message: Uint8Array;
   /** Our direction once `receive` ran. */
   readonly direction: Direction | undefined;
   /**
-   * Where the single-use handshake is: `sent` (our message is out; expects the peer's),
-   * `received` (expects the peer's tag), `confirmed`, or `failed` (a refused input burned it).
+   * Where the single-use handshake is: `committed` (host: commitment out, expects the joiner's
+   * message), `awaitingCommitment` (join: expects the host's commitment), `sent` (join: our
+   * message is out, expects the reveal), `received` (expects the peer's tag), `confirmed`, or
+   * `failed` (a refused input burned it).
    */
   readonly phase: HandshakePhase;
-  /** Finishes SPAKE2 with the peer's message; returns our 32-byte confirmation tag (public). */
+  /** Join only: takes the host's commitment (32 bytes); our message may be sent after this. */
+  acceptCommitment(commitment: Uint8Array): void;
+  /**
+   * Finishes SPAKE2 with the peer's message; returns our 32-byte confirmation tag (public). The
+   * joiner first checks the message against the commitment: CommitmentMismatchError.
+   */
   receive(peerMessage: Uint8Array): Uint8Array;
   /** Verifies the peer's tag; throws WrongCodeError on mismatch. */
   confirm(peerTag: Uint8Array): void;
@@ -67,10 +109,11 @@ export interface PairingHandshake {
   sas(): readonly string[];
 }
 
-export type HandshakePhase = "sent" | "received" | "confirmed" | "failed";
+export type HandshakePhase = "committed" | "awaitingCommitment" | "sent" | "received" | "confirmed" | "failed";
 
 export function createPairingHandshake(options: PairingHandshakeOptions): PairingHandshake {
-  const { keyStore } = options;
+  const { keyStore, role } = options;
+  if (role !== "host" && role !== "join") throw new TypeError(`role: expected "host" or "join", got ${String(role)}`);
   const identity = options.identity ?? utf8(DEFAULT_IDENTITY);
   const password = keyStore.adopt("pairing-code", abytes(options.password, "password"));
   let spake: Spake2;
@@ -80,7 +123,9 @@ export function createPairingHandshake(options: PairingHandshakeOptions): Pairin
     keyStore.release(password); // SPAKE2 keeps only w and SHA256(pw); the code is not needed again
   }
   const message = spake.message;
-  let phase: HandshakePhase = "sent";
+  const ownCommitment = role === "host" ? commitmentHash(message) : undefined;
+  let peerCommitment: Uint8Array | undefined;
+  let phase: HandshakePhase = role === "host" ? "committed" : "awaitingCommitment";
   let direction: Direction | undefined;
   let k: Uint8Array | undefined;
   let kcLo: Uint8Array | undefined;
@@ -96,17 +141,44 @@ export function createPairingHandshake(options: PairingHandshakeOptions): Pairin
   };
 
   return {
-    message,
+    role,
+    get commitment() {
+      if (ownCommitment === undefined) throw new PairingStateError("only the host commits");
+      return ownCommitment;
+    },
+    get message() {
+      // The whole point of the commitment: the host's message is not out before the joiner's is
+      // in, and the joiner's is not out before it holds the host's commitment.
+      if (role === "host" ? phase === "committed" : phase === "awaitingCommitment") {
+        throw new PairingStateError(`our SPAKE2 message requested in phase ${phase}`);
+      }
+      return message;
+    },
     get direction() {
       return direction;
     },
     get phase() {
       return phase;
     },
+    acceptCommitment(commitment) {
+      if (role !== "join" || phase !== "awaitingCommitment") {
+        throw new PairingStateError(`acceptCommitment called by the ${role} in phase ${phase}`);
+      }
+      phase = "failed"; // until it succeeds
+      peerCommitment = abytes(commitment, "commitment", COMMITMENT_BYTES).slice();
+      phase = "sent";
+    },
     receive(peerMessage) {
-      if (phase !== "sent") throw new PairingStateError(`receive called in phase ${phase}`);
+      const expected = role === "host" ? "committed" : "sent";
+      if (phase !== expected) throw new PairingStateError(`receive called in phase ${phase}`);
       phase = "failed"; // until it succeeds; a refused message burns the attempt
       try {
+        if (peerCommitment !== undefined) {
+          abytes(peerMessage, "peer message");
+          const opened = commitmentHash(peerMessage);
+          const ok = ctEqual(opened, peerCommitment);
+          if (!ok) throw new CommitmentMismatchError("the revealed SPAKE2 message does not match its commitment");
+        }
         k = keyStore.derive("spake2-key", SPAKE2_KEY_BYTES, (out) => spake.finishInto(peerMessage, out));
         direction = compareBytes(message, peerMessage) < 0 ? "lo" : "hi";
         const [lo, hi] = direction === "lo" ? [message, peerMessage] : [peerMessage, message];

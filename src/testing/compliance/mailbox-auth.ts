@@ -15,12 +15,13 @@ export interface MailboxAuthPair {
 }
 
 export function pairedMailboxAuth(code = "7-crossover-clockwork"): MailboxAuthPair {
-  const side = () => {
+  const side = (role: "host" | "join") => {
     const keyStore = createKeyStore();
-    return { keyStore, hs: createPairingHandshake({ password: new TextEncoder().encode(code), keyStore }) };
+    return { keyStore, hs: createPairingHandshake({ role, password: new TextEncoder().encode(code), keyStore }) };
   };
-  const a = side();
-  const b = side();
+  const a = side("host");
+  const b = side("join");
+  b.hs.acceptCommitment(a.hs.commitment); // commit-then-reveal (docs/protocol.md §3)
   const tagA = a.hs.receive(b.hs.message);
   const tagB = b.hs.receive(a.hs.message);
   a.hs.confirm(tagB);

@@ -18,9 +18,17 @@ export interface Side {
 export function handshakes(codeA: string, codeB: string, seed = 1): [Side, Side] {
   const a = { store: createKeyStore(), hs: undefined as unknown as PairingHandshake };
   const b = { store: createKeyStore(), hs: undefined as unknown as PairingHandshake };
-  a.hs = createPairingHandshake({ password: utf8(codeA), keyStore: a.store, random: seededRandom(seed) });
-  b.hs = createPairingHandshake({ password: utf8(codeB), keyStore: b.store, random: seededRandom(seed + 7919) });
+  a.hs = createPairingHandshake({ role: "host", password: utf8(codeA), keyStore: a.store, random: seededRandom(seed) });
+  b.hs = createPairingHandshake({ role: "join", password: utf8(codeB), keyStore: b.store, random: seededRandom(seed + 7919) });
   return [a, b];
+}
+
+/** The messages in protocol order (host A commits, B sends, A reveals); returns [tagA, tagB]. */
+export function exchange(A: Side, B: Side): [Uint8Array, Uint8Array] {
+  B.hs.acceptCommitment(A.hs.commitment);
+  const tagA = A.hs.receive(B.hs.message);
+  const tagB = B.hs.receive(A.hs.message);
+  return [tagA, tagB];
 }
 
 /** Full pairing with the same code; returns both channels (a uses aeadA, b uses aeadB). */
@@ -35,8 +43,7 @@ export function pairedChannels(
 } {
   const seed = options.seed ?? 1;
   const [A, B] = handshakes("7-crossover-clockwork", "7-crossover-clockwork", seed);
-  const tagA = A.hs.receive(B.hs.message);
-  const tagB = B.hs.receive(A.hs.message);
+  const [tagA, tagB] = exchange(A, B);
   A.hs.confirm(tagB);
   B.hs.confirm(tagA);
   const w = options.replayWindowSize;
