@@ -136,7 +136,7 @@ async function realNet(mdns: boolean): Promise<DemoNet> {
       ? "LAN signaling found through real mDNS on this machine's network, werift on loopback"
       : "LAN signaling on 127.0.0.1 (in-process discovery), werift data channels on loopback",
     device(name) {
-      const discovery = shared ?? mdnsDiscovery();
+      const discovery = shared ?? mdnsDiscovery()();
       discoveries.push(discovery);
       return {
         signaling: lanSignaling({ discovery, interface: "127.0.0.1" }),

@@ -29,8 +29,8 @@ discoveryCompliance("mdns (private netns, lo)", {
   setup: async () => {
     const s = stranger();
     return {
-      a: mdnsDiscovery({ interface: IFACE }),
-      b: mdnsDiscovery({ interface: IFACE }),
+      a: mdnsDiscovery({ interface: IFACE })(),
+      b: mdnsDiscovery({ interface: IFACE })(),
       timeoutMs: 1500,
       stranger: s,
       inject: async (raw: unknown) => {
@@ -65,8 +65,8 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("wrong version, huge TXT, port mismatch and a duplicate endpoint are ignored and counted", async () => {
-    const host = mdnsDiscovery({ interface: IFACE });
-    const joiner = mdnsDiscovery({ interface: IFACE });
+    const host = mdnsDiscovery({ interface: IFACE })();
+    const joiner = mdnsDiscovery({ interface: IFACE })();
     try {
       await s.publish({ v: "2", np: "77", port: "5001" }, 5001);
       const huge: Record<string, string> = { v: "1", np: "77", port: "5002" };
@@ -90,7 +90,7 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("two endpoints claiming one nameplate: one is returned, the other counted as duplicate", async () => {
-    const joiner = mdnsDiscovery({ interface: IFACE });
+    const joiner = mdnsDiscovery({ interface: IFACE })();
     try {
       await s.publish({ v: "1", np: "78", port: "5101" }, 5101);
       await s.publish({ v: "1", np: "78", port: "5102" }, 5102);
@@ -105,7 +105,7 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("withdraw sends a goodbye: a browser sees the service go down", async () => {
-    const host = mdnsDiscovery({ interface: IFACE });
+    const host = mdnsDiscovery({ interface: IFACE })();
     const watcher = new Bonjour(mdnsOpts as never);
     try {
       const ad = await host.advertise({ nameplate: "79", address: IFACE, port: 5201 });
