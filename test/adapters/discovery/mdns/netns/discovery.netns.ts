@@ -8,6 +8,7 @@ import { Bonjour, type Service } from "bonjour-service";
 import { discoveryCompliance } from "../../../../../src/testing/compliance/discovery.js";
 import { mdnsDiscovery } from "../../../../../src/adapters/discovery/mdns/index.js";
 import { assertPrivateNetns } from "./guard.js";
+import { WatchedClock } from "../../../../helpers/watched-clock.js";
 
 assertPrivateNetns();
 const IFACE = "127.0.0.1";
@@ -121,6 +122,45 @@ describe("mdns hostile records and withdrawal", () => {
       expect((await down).fqdn).toBe(up.fqdn);
     } finally {
       await host.close();
+      await new Promise<void>((r) => watcher.destroy(() => r()));
+    }
+  });
+});
+
+describe("mdns find() timeout on the components' clock", () => {
+  it("rejects with DiscoveryTimeoutError after timeoutMs of the injected clock, not before; the tag comes from components.random", async () => {
+    const clock = new WatchedClock();
+    const random = (n: number) => new Uint8Array(n).fill(0xab);
+    const d = mdnsDiscovery({ interface: IFACE, timeoutMs: 10_000 })({ clock, random });
+    const watcher = new Bonjour(mdnsOpts as never);
+    try {
+      const armed = clock.nextArmed(10_000);
+      let outcome: unknown;
+      const finding = d.find("nobody-here").then(
+        () => (outcome = "found"),
+        (e: unknown) => (outcome = e),
+      );
+      await armed; // browsing started; the timeout is armed on the test's clock
+      clock.advance(9_999);
+      await Promise.resolve();
+      expect(outcome).toBeUndefined();
+      clock.advance(1);
+      await finding;
+      expect(outcome).toMatchObject({ name: "DiscoveryTimeoutError" });
+      expect(clock.pending).toBe(0);
+
+      // The advertised instance name carries the components' random tag, not the host's name.
+      const browser = watcher.find({ type: "lethe", protocol: "tcp" });
+      const up = new Promise<Service>((resolve) =>
+        browser.on("up", (svc: Service) => {
+          if ((svc.txt as Record<string, string> | undefined)?.np === "81") resolve(svc);
+        }),
+      );
+      const ad = await d.advertise({ nameplate: "81", address: IFACE, port: 5301 });
+      expect((await up).name).toBe("lethe-81-abababab");
+      await ad.withdraw();
+    } finally {
+      await d.close();
       await new Promise<void>((r) => watcher.destroy(() => r()));
     }
   });
