@@ -229,7 +229,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     // of a 1007 close, so a bad frame costs the error budget like any other.
     wss = new WebSocketServer({ server: http, maxPayload: 2 * ctx.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true });
     wss.on("connection", onConnection);
-    wss.on("error", () => {});
+    wss.on("error", () => {}); // the HTTP server's own errors reach start()/listen; per-socket ones end in 'close'
     // Events for this instance's subscribers. With Redis down at start the relay still listens
     // (requests answer `internal`); the subscription goes live when Redis is back.
     const attached = store.attach(ctx.instanceId, (token, event) => subscribers.get(token)?.onEvent(event));

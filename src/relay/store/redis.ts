@@ -80,8 +80,8 @@ export function redisStore(options: RedisStoreOptions = {}): RelayStore {
   const redis = defineScripts(owned ? base : base.duplicate(redisOptions));
   const sub = redis.duplicate({ enableAutoPipelining: false });
   // Errors surface on commands; an unhandled 'error' event would crash the process.
-  redis.on("error", () => {});
-  sub.on("error", () => {});
+  redis.on("error", () => {}); // ...the failing command rejects and the caller answers `internal`
+  sub.on("error", () => {}); // ...ioredis reconnects and re-subscribes on its own
   const deliveries = new Map<string, StoreDelivery>();
   let closed = false;
 

@@ -257,7 +257,7 @@ function createLanSignaling(options: LanSignalingOptions, iface: string, compone
       wss.once("listening", resolve);
       wss.once("error", reject);
     });
-    wss.on("error", () => undefined);
+    wss.on("error", () => undefined); // after listening, a server error ends in its sockets' close, handled per socket
     let peer: WebSocket | undefined;
     const refuse = (ws: WebSocket, code: number) => {
       refused++;
@@ -271,7 +271,7 @@ function createLanSignaling(options: LanSignalingOptions, iface: string, compone
       if (old !== undefined && old !== ws) old.terminate();
     };
     wss.on("connection", (ws) => {
-      ws.on("error", () => undefined);
+      ws.on("error", () => undefined); // a socket error is followed by 'close' (clears the hello timer; onLost)
       // The whole greeting (hello, and for a mailbox the proof) must be done within the timeout.
       const timer = clock.setTimeout(() => ws.close(CLOSE_BAD_HELLO), helloTimeoutMs);
       ws.once("close", () => clock.clearTimeout(timer));
@@ -315,7 +315,7 @@ function createLanSignaling(options: LanSignalingOptions, iface: string, compone
       // Stop listening first: the socket must go even if the goodbye cannot be sent any more.
       for (const c of wss.clients) c.terminate();
       const stopped = new Promise<void>((r) => wss.close(() => r()));
-      await Promise.all([stopped, ad.withdraw().catch(() => undefined)]);
+      await Promise.all([stopped, ad.withdraw().catch(() => undefined)]); // a goodbye that cannot go out: the record expires on its TTL
     };
     return ad;
   }
@@ -332,7 +332,7 @@ function createLanSignaling(options: LanSignalingOptions, iface: string, compone
     const host = rec.address.includes(":") ? `[${rec.address}]` : rec.address;
     const { WebSocket } = await loadWs();
     const ws = new WebSocket(`ws://${host}:${rec.port}/`, { maxPayload: maxBlob + 64, handshakeTimeout: helloTimeoutMs });
-    ws.on("error", () => undefined);
+    ws.on("error", () => undefined); // handled below as 'error' -> NameplateNotFoundError, then 'close'
     const joinNonce = random(HELLO_NONCE_BYTES);
     await new Promise<void>((resolve, reject) => {
       let settled = false;

@@ -126,7 +126,7 @@ export class RelayLink {
       const ws = new Ctor(this.options.url);
       this.ws = ws;
       ws.onmessage = (ev) => this.onMessage(ws, ev.data);
-      ws.onerror = () => {};
+      ws.onerror = () => {}; // an error is always followed by onclose, which fails requests and reconnects
       ws.onclose = () => this.lost(ws);
     })();
     return this.connecting;

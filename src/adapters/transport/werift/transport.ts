@@ -228,6 +228,7 @@ function createWeriftTransport({ config, policy, decode, limits, stunConfigured,
     }
   }
 
+  // Releasing: a connection that fails to close cleanly has nothing left to tell anyone.
   const close = () => book.close((pc) => pc.close().catch(() => undefined));
 
   return { kind: "werift", connect, close, stats };
