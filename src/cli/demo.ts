@@ -21,6 +21,10 @@
  * arrive before it moves the clock, and sets the liveness timeout (peerGoneMs) beyond the
  * simulated span: a ping's pong travels in real time while the clock jumps 15 s at once.
  * Exit code 0 when every step happened as promised, 3 otherwise (src/cli/exit-codes.ts).
+ *
+ * The few wall-clock timers here are the demo playing the person and the network, not engine
+ * lifecycle: bounds on waiting for real packets (`until`, `seen`, the in-process discovery's find),
+ * cosmetic pacing, and `--stay`'s periodic edit. The engines and their adapters run on `clock`.
  */
 import { pathToFileURL } from "node:url";
 import { TestClock } from "../testing/test-clock.js";
