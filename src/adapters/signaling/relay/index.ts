@@ -1,7 +1,8 @@
 /**
  * `lethe-sync/adapters/relay`: the Signaling adapter over the opaque relay (docs/relay.md).
  *
- *   const signaling = relaySignaling({ url: "wss://relay.example.org" });
+ *   createSyncEngine({ transport, signaling: relaySignaling({ url: "wss://relay.example.org" }) });
+ *   const alone = relaySignaling({ url })();   // made on its own: the wall clock, the platform CSPRNG
  *
  * host() claims a nameplate, join(nameplate) takes it, mailbox(id, side) opens a private
  * mailbox for re-signaling. One WebSocket carries every session; if it drops, the adapter
