@@ -27,6 +27,7 @@
  * cosmetic pacing, and `--stay`'s periodic edit. The engines and their adapters run on `clock`.
  */
 import { pathToFileURL } from "node:url";
+import { importOptional } from "../optional-dependency.js";
 import { TestClock } from "../testing/test-clock.js";
 import { createMemoryNetwork } from "../testing/network/index.js";
 import { probeEngine } from "../testing/index.js";
@@ -130,6 +131,10 @@ interface DemoNet {
 }
 
 async function realNet(mdns: boolean): Promise<DemoNet> {
+  // Optional peers of lethe-sync: a missing one stops the demo at once with its install command.
+  await importOptional("werift", () => import("werift"));
+  await importOptional("ws", () => import("ws"));
+  if (mdns) await importOptional("bonjour-service", () => import("bonjour-service"));
   const { weriftTransport } = await import("../adapters/transport/werift/index.js");
   const { lanSignaling, mdnsDiscovery } = await import("../adapters/discovery/mdns/index.js");
   const discoveries: Discovery[] = [];
