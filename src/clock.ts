@@ -35,6 +35,15 @@ export const unrefSystemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * The clock for an adapter's background timers (reconnect backoff, redial pauses, grace waits):
+ * `clock` itself, except that the wall clock becomes `unrefSystemClock`, so such a timer never
+ * holds a Node process open on its own. A test's clock is returned as it is.
+ */
+export function backgroundClock(clock: Clock): Clock {
+  return clock === systemClock ? unrefSystemClock : clock;
+}
+
 /** Resolves after `ms` on `clock` (rejects with the signal's reason if aborted first). */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {

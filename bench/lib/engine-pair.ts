@@ -69,7 +69,7 @@ export async function createEnginePair(o: EnginePairOptions): Promise<EnginePair
   const wireA: WireCounter = { frames: 0, bytes: 0 };
   const wireB: WireCounter = { frames: 0, bytes: 0 };
   const transport = (name: string) =>
-    werift ? werift.weriftTransport({ loopbackOnly: true }) : net.device(name).transport;
+    werift ? werift.weriftTransport({ loopbackOnly: true })() : net.device(name).transport;
   const a = runtime.createSyncEngine({
     transport: counting(transport("a"), wireA),
     signaling: net.device("a").signaling,

@@ -21,8 +21,13 @@
  * arrive before it moves the clock, and sets the liveness timeout (peerGoneMs) beyond the
  * simulated span: a ping's pong travels in real time while the clock jumps 15 s at once.
  * Exit code 0 when every step happened as promised, 3 otherwise (src/cli/exit-codes.ts).
+ *
+ * The few wall-clock timers here are the demo playing the person and the network, not engine
+ * lifecycle: bounds on waiting for real packets (`until`, `seen`, the in-process discovery's find),
+ * cosmetic pacing, and `--stay`'s periodic edit. The engines and their adapters run on `clock`.
  */
 import { pathToFileURL } from "node:url";
+import { importOptional } from "../optional-dependency.js";
 import { TestClock } from "../testing/test-clock.js";
 import { createMemoryNetwork } from "../testing/network/index.js";
 import { probeEngine } from "../testing/index.js";
@@ -126,6 +131,10 @@ interface DemoNet {
 }
 
 async function realNet(mdns: boolean): Promise<DemoNet> {
+  // Optional peers of lethe-sync: a missing one stops the demo at once with its install command.
+  await importOptional("werift", () => import("werift"));
+  await importOptional("ws", () => import("ws"));
+  if (mdns) await importOptional("bonjour-service", () => import("bonjour-service"));
   const { weriftTransport } = await import("../adapters/transport/werift/index.js");
   const { lanSignaling, mdnsDiscovery } = await import("../adapters/discovery/mdns/index.js");
   const discoveries: Discovery[] = [];
@@ -136,7 +145,7 @@ async function realNet(mdns: boolean): Promise<DemoNet> {
       ? "LAN signaling found through real mDNS on this machine's network, werift on loopback"
       : "LAN signaling on 127.0.0.1 (in-process discovery), werift data channels on loopback",
     device(name) {
-      const discovery = shared ?? mdnsDiscovery();
+      const discovery = shared ?? mdnsDiscovery()();
       discoveries.push(discovery);
       return {
         signaling: lanSignaling({ discovery, interface: "127.0.0.1" }),

@@ -36,6 +36,8 @@ import type { Readable, Writable } from "node:stream";
 import { LetheError } from "../errors.js";
 import { parseCode } from "../adapters/crypto/code.js";
 import type { Signaling } from "../adapters/signaling/types.js";
+import type { AdapterOption } from "../runtime/types.js";
+import { importOptional } from "../optional-dependency.js";
 import type { Discovery } from "../adapters/discovery/types.js";
 import { createSyncEngine } from "../runtime/node.js";
 import type { EngineTimings, SyncEngine } from "../runtime/types.js";
@@ -271,21 +273,26 @@ export async function runDevice(argv: readonly string[], io: DeviceIo = stdio): 
     }
   }
 
-  // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service.
+  // Adapters are loaded only now: `lethe device --relay` never loads bonjour-service. The Node
+  // packages they need are optional peers of lethe-sync: a missing one is a MissingDependencyError
+  // naming it and its install command, before any socket opens.
+  await importOptional("werift", () => import("werift"));
+  await importOptional("ws", () => import("ws"));
+  if (args.relay === undefined) await importOptional("bonjour-service", () => import("bonjour-service"));
   const { weriftTransport } = await import("../adapters/transport/werift/index.js");
   const loopback = args.iface?.startsWith("127.") ?? false;
   const transport = weriftTransport({
     iceServers: args.iceServers,
     ...(args.iface !== undefined ? { interfaceAddress: args.iface, loopbackOnly: loopback } : {}),
   });
-  let signaling: Signaling;
+  let signaling: AdapterOption<Signaling>;
   let discovery: Discovery | undefined;
   if (args.relay !== undefined) {
     const { relaySignaling } = await import("../adapters/signaling/relay/index.js");
     signaling = relaySignaling({ url: args.relay });
   } else {
     const { lanSignaling, mdnsDiscovery } = await import("../adapters/discovery/mdns/index.js");
-    discovery = mdnsDiscovery(args.iface !== undefined ? { interface: args.iface } : {});
+    discovery = mdnsDiscovery(args.iface !== undefined ? { interface: args.iface } : {})();
     signaling = lanSignaling({ discovery, ...(args.iface !== undefined ? { interface: args.iface } : {}) });
   }
   const timings: Partial<EngineTimings> = args.peerGoneMs !== undefined

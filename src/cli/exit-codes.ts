@@ -8,7 +8,8 @@
  *   3  the session did not succeed: nobody waits at the code's nameplate, the codes differ,
  *      pairing timed out, the peer vanished, or the session ended other than as asked
  *   4  a service could not be reached or started: the relay is unreachable, a port is taken,
- *      Redis does not answer
+ *      Redis does not answer, or an optional Node package it needs (werift, ws, bonjour-service,
+ *      ioredis) is not installed (MissingDependencyError names it and the install command)
  *
  * The classification goes by error class, never by message text.
  */
@@ -16,6 +17,7 @@ import { CodeFormatError, WrongCodeError } from "../adapters/crypto/errors.js";
 import { DiscoveryError } from "../adapters/discovery/types.js";
 import { NameplateCrowdedError, NameplateNotFoundError, SignalingError } from "../adapters/signaling/types.js";
 import { SessionEndedError } from "../runtime/errors.js";
+import { MissingDependencyError } from "../optional-dependency.js";
 
 export const EXIT = Object.freeze({ ok: 0, internal: 1, usage: 2, session: 3, unavailable: 4 });
 
@@ -30,7 +32,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof NameplateNotFoundError || error instanceof NameplateCrowdedError || error instanceof WrongCodeError || error instanceof SessionEndedError) {
     return EXIT.session;
   }
-  if (error instanceof SignalingError || error instanceof DiscoveryError) return EXIT.unavailable;
+  if (error instanceof SignalingError || error instanceof DiscoveryError || error instanceof MissingDependencyError) return EXIT.unavailable;
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return EXIT.unavailable;
   return EXIT.internal;
@@ -39,5 +41,5 @@ export function exitCodeFor(error: unknown): number {
 /** The exit-code table as the CLI's help prints it. */
 export const EXIT_CODES_HELP = `exit codes: 0 done · 1 internal error · 2 bad input (options, files, code text) ·
             3 the session did not succeed (unknown nameplate, wrong code, peer gone …) ·
-            4 a service could not be reached or started (relay, port, Redis)
+            4 a service could not be reached or started (relay, port, Redis, a missing package)
 `;

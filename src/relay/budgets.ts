@@ -7,7 +7,7 @@
  * abuser cannot take the relay's memory or its nameplates. Per instance: with N relays behind
  * a load balancer an address gets up to N times each budget.
  */
-import type { RelayClock } from "./clock.js";
+import type { Clock } from "../clock.js";
 import type { LimitName } from "./metrics.js";
 import type { RelayLimits } from "./options.js";
 import { TokenBucket, WindowSum } from "./rate.js";
@@ -36,7 +36,7 @@ export class Budgets {
 
   constructor(
     private readonly limits: RelayLimits,
-    private readonly clock: RelayClock,
+    private readonly clock: Clock,
     ttlSeconds: number,
   ) {
     this.windowMs = ttlSeconds * 1000;

@@ -3,7 +3,7 @@
  * logger, clock, and the index of its live subscribers (where store events are routed).
  */
 import type { Budgets } from "./budgets.js";
-import type { RelayClock } from "./clock.js";
+import type { Clock } from "../clock.js";
 import type { RelayLogEvent } from "./log.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { RelayLimits, RelayTimings } from "./options.js";
@@ -21,7 +21,7 @@ export interface RelayContext {
   readonly store: RelayStore;
   readonly budgets: Budgets;
   readonly metrics: RelayMetrics;
-  readonly clock: RelayClock;
+  readonly clock: Clock;
   /** Random per-instance id; subscriber tokens start with it so the store routes events here. */
   readonly instanceId: string;
   /** Live subscribers of this instance by token. */

@@ -5,7 +5,7 @@
  */
 export { createRelayServer, type RelayAddress, type RelayServer, type RelayServerOptions } from "./server.js";
 export { defaultLimits, defaultTimings, type RelayLimits, type RelayTimings } from "./options.js";
-export { systemClock, type RelayClock } from "./clock.js";
+export { unrefSystemClock, type Clock } from "../clock.js";
 export { memoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export { redisStore, type RedisStoreOptions } from "./store/redis.js";
 export type { RelayStore, StoreEvent, StoreStats, StoreDelivery, JoinResult, OpenResult, PostResult, Subscriber } from "./store/types.js";

@@ -54,6 +54,8 @@ export function stderrJsonLogger(): AsyncLogger {
       batch += line;
       if (batch.length >= BATCH_BYTES) handOver();
       else if (timer === undefined) {
+        // Wall time on purpose, not the relay's clock: it only paces writes to stderr and decides
+        // nothing about the relay's state; a test's clock that nobody advances must not hold lines back.
         timer = setTimeout(handOver, BATCH_MS);
         timer.unref();
       }

@@ -1,14 +1,14 @@
 /**
  * Token bucket on the relay clock: `rate` tokens per second, at most `burst` saved up.
  */
-import type { RelayClock } from "./clock.js";
+import type { Clock } from "../clock.js";
 
 /** A class rather than closures: one small object per bucket (there are several per address). */
 export class TokenBucket {
   private tokens: number;
   private last: number;
   constructor(
-    private readonly clock: RelayClock,
+    private readonly clock: Clock,
     private readonly rate: number,
     private readonly burst: number,
   ) {

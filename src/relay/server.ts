@@ -9,10 +9,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import { addressGroup, clientAddress, trustedProxies } from "./address.js";
 import { Budgets } from "./budgets.js";
-import { systemClock, type RelayClock } from "./clock.js";
+import { unrefSystemClock, type Clock } from "../clock.js";
+import { importOptional } from "../optional-dependency.js";
 import { RelayConnection } from "./connection.js";
 import type { RelayContext, SubscriberSink } from "./context.js";
 import { stderrJsonLogger, type RelayLogEvent, type RelayLogger } from "./log.js";
@@ -36,8 +37,12 @@ export interface RelayServerOptions {
   readonly redisPrefix?: string;
   readonly limits?: Partial<RelayLimits>;
   readonly timings?: Partial<RelayTimings>;
-  /** Injectable time for TTLs, cool-downs, idle timeouts and rate limits. */
-  readonly clock?: RelayClock;
+  /**
+   * Time for TTLs, cool-downs, idle timeouts, rate limits and the housekeeping tick (the one
+   * `Clock` of src/clock.ts; tests pass a TestClock). Default `unrefSystemClock`: an idle relay
+   * never keeps a process alive on its own.
+   */
+  readonly clock?: Clock;
   /** Structured log sink; `false` turns logs off. Default: JSON lines on stderr, asynchronously. */
   readonly log?: RelayLogger | false;
   /**
@@ -85,7 +90,7 @@ function newMailboxId(): string {
 export function createRelayServer(options: RelayServerOptions = {}): RelayServer {
   const limits: RelayLimits = { ...defaultLimits, ...options.limits };
   const timings: RelayTimings = { ...defaultTimings, ...options.timings };
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? unrefSystemClock;
   const metrics = new RelayMetrics();
   const trusted = options.trustProxy && options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : undefined;
   const turn = options.turn ? turnMinter(options.turn, clock) : undefined;
@@ -217,20 +222,24 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
   }
 
   async function doStart(): Promise<RelayAddress> {
+    // ws is an optional peer dependency (browser apps never install it): loaded here, on start.
+    const { WebSocketServer } = await importOptional("ws", () => import("ws"));
     http = createServer(onHttp);
     // skipUTF8Validation: invalid UTF-8 becomes a bad_frame answer (JSON decode fails) instead
     // of a 1007 close, so a bad frame costs the error budget like any other.
     wss = new WebSocketServer({ server: http, maxPayload: 2 * ctx.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true });
     wss.on("connection", onConnection);
-    wss.on("error", () => {});
+    wss.on("error", () => {}); // the HTTP server's own errors reach start()/listen; per-socket ones end in 'close'
     // Events for this instance's subscribers. With Redis down at start the relay still listens
     // (requests answer `internal`); the subscription goes live when Redis is back.
     const attached = store.attach(ctx.instanceId, (token, event) => subscribers.get(token)?.onEvent(event));
     attached.catch(() => log({ ev: "store.error", conn: 0, op: "attach", error: "attach failed" }));
-    let waited: ReturnType<typeof setTimeout> | undefined;
+    let waited: unknown;
+    // Wall time, not `clock`: this bounds a wait on a real Redis connection during start(); on a
+    // test's clock that nobody advances yet it would hang start() instead. It decides no TTL.
     // Its failure is logged on the line above; here it only ends the wait.
-    await Promise.race([attached.catch(() => {}), new Promise<void>((resolve) => (waited = setTimeout(resolve, ATTACH_WAIT_MS)))]);
-    clearTimeout(waited);
+    await Promise.race([attached.catch(() => {}), new Promise<void>((resolve) => (waited = unrefSystemClock.setTimeout(resolve, ATTACH_WAIT_MS)))]);
+    unrefSystemClock.clearTimeout(waited);
     const host = options.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
       http!.once("error", reject);
@@ -258,10 +267,12 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
       sockets.map((ws) => (ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => ws.once("close", () => resolve())))),
     );
     await Promise.allSettled([...conns].map((c) => c.shutdown("shutdown", 1001)));
-    // A client that does not answer the close handshake is cut off after a short grace.
-    const grace = setTimeout(() => sockets.forEach((ws) => ws.terminate()), 2000);
+    // A client that does not answer the close handshake is cut off after a short grace. Wall
+    // time, not `clock`: it bounds a wait on real sockets while stopping, and a test's clock that
+    // nobody advances during stop() would otherwise hang it. It decides no TTL or limit.
+    const grace = unrefSystemClock.setTimeout(() => sockets.forEach((ws) => ws.terminate()), 2000);
     await allClosed;
-    clearTimeout(grace);
+    unrefSystemClock.clearTimeout(grace);
     wss?.close();
     http?.closeAllConnections();
     await closedHttp;

@@ -6,7 +6,7 @@
  * mailbox, nameplate or address: the TURN operator cannot link a credential to a pairing.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import type { RelayClock } from "./clock.js";
+import type { Clock } from "../clock.js";
 
 export interface TurnOptions {
   /** `turn:`/`turns:` URLs handed to clients, e.g. `turn:turn.example.org:3478?transport=udp`. */
@@ -35,7 +35,7 @@ export class TurnConfigError extends Error {
 
 export const DEFAULT_TURN_TTL_SECONDS = 4 * 3600;
 
-export function turnMinter(options: TurnOptions, clock: RelayClock): TurnMinter {
+export function turnMinter(options: TurnOptions, clock: Clock): TurnMinter {
   const ttl = options.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS;
   if (options.urls.length === 0) throw new TurnConfigError("TURN: at least one turn: or turns: URL is needed");
   for (const url of options.urls) {

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeFor } from "../../src/cli/exit-codes.js";
+import { MissingDependencyError } from "../../src/optional-dependency.js";
 import { CodeFormatError, WrongCodeError } from "../../src/adapters/crypto/errors.js";
 import { NameplateNotFoundError, SignalingClosedError } from "../../src/adapters/signaling/types.js";
 import { RelayCliError } from "../../src/relay/cli.js";
@@ -51,6 +52,7 @@ describe("lethe: one exit-code convention for every subcommand", { timeout: 60_0
     expect(exitCodeFor(new NameplateNotFoundError("x"))).toBe(EXIT.session);
     expect(exitCodeFor(new WrongCodeError("x"))).toBe(EXIT.session);
     expect(exitCodeFor(new SignalingClosedError("x"))).toBe(EXIT.unavailable);
+    expect(exitCodeFor(new MissingDependencyError("werift"))).toBe(EXIT.unavailable);
     expect(exitCodeFor(Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }))).toBe(EXIT.unavailable);
     expect(exitCodeFor(new TypeError("bug"))).toBe(EXIT.internal);
     expect(exitCodeFor("thrown string")).toBe(EXIT.internal);

@@ -64,7 +64,7 @@ export function weriftEnginePair(options: WeriftEnginePairOptions) {
   const net = createMemoryNetwork({ seed: options.seed });
   const [nameA, nameB] = options.names ?? ["a", "b"];
   const mk = (name: string) => {
-    const transport: WeriftTransport & { channels: Channel[] } = tapped(weriftTransport({ loopbackOnly: true }));
+    const transport: WeriftTransport & { channels: Channel[] } = tapped(weriftTransport({ loopbackOnly: true })());
     const engine = createSyncEngine({
       signaling: net.device(name).signaling,
       transport,

@@ -24,7 +24,7 @@ export interface RelayedPair {
  */
 export async function pairThroughRelay(urlA: string, urlB: string, seed: string, transport: "memory" | "werift" = "memory"): Promise<RelayedPair> {
   const net = createMemoryNetwork({ seed });
-  const t = (name: string) => (transport === "werift" ? { transport: weriftTransport({ loopbackOnly: true }) } : { transport: net.device(name).transport });
+  const t = (name: string) => (transport === "werift" ? { transport: weriftTransport({ loopbackOnly: true })() } : { transport: net.device(name).transport });
   const a = createSyncEngine({ ...t("laptop"), signaling: relaySignaling({ url: urlA }), deviceName: "laptop" });
   const b = createSyncEngine({ ...t("phone"), signaling: relaySignaling({ url: urlB }), deviceName: "phone" });
   const connected = (e: SyncEngine) => firstValueFrom(e.events$.pipe(filter((ev) => ev.type === "connected")));

@@ -99,8 +99,8 @@ const randomFrame = fc.oneof(
 
 beforeAll(async () => {
   relay = await startRelay({ limits: LIMITS });
-  const a = relaySignaling({ url: relay.url });
-  const b = relaySignaling({ url: relay.url });
+  const a = relaySignaling({ url: relay.url })();
+  const b = relaySignaling({ url: relay.url })();
   const host = await a.host();
   const join = await b.join(host.nameplate);
   await Promise.all([host.peerJoined, join.peerJoined]);
@@ -255,8 +255,8 @@ describe("hostile clients", { timeout: 60_000 }, () => {
   });
 
   it("a fresh pair still pairs and talks after all of that", async () => {
-    const a = relaySignaling({ url: relay.url });
-    const b = relaySignaling({ url: relay.url });
+    const a = relaySignaling({ url: relay.url })();
+    const b = relaySignaling({ url: relay.url })();
     try {
       const host = await a.host();
       const join = await b.join(host.nameplate);

@@ -51,8 +51,8 @@ describe("privacy of a relayed session", { timeout: 30_000 }, () => {
     // 2. Signals sealed as the engine seals them, some held for an absent peer (so they sit in
     //    Redis), plus one unsealed canary.
     const key = randomBytes(32);
-    const x = relaySignaling({ url: relay.url });
-    const y = relaySignaling({ url: relay.url });
+    const x = relaySignaling({ url: relay.url })();
+    const y = relaySignaling({ url: relay.url })();
     const id = randomBytes(16).toString("hex");
     const mx = await x.mailbox(id, "host");
     for (let i = 0; i < 5; i++) await mx.send(seal(key, `${PATTERN} offer ${i}`));

@@ -14,9 +14,9 @@ afterAll(async () => {
 
 /** A session that leaves every kind of key behind: nameplates, cool-down, presence, held blobs. */
 async function busySession(url: string) {
-  const a = relaySignaling({ url });
-  const b = relaySignaling({ url });
-  const c = relaySignaling({ url });
+  const a = relaySignaling({ url })();
+  const b = relaySignaling({ url })();
+  const c = relaySignaling({ url })();
   const host = await a.host();
   const join = await b.join(host.nameplate);
   await Promise.all([host.peerJoined, join.peerJoined]);

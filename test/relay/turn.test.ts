@@ -66,8 +66,8 @@ describe("TURN credentials from the relay", { timeout: 30_000 }, () => {
     stops.push(() => r.server.stop());
     const plain = await startRelay();
     stops.push(() => plain.server.stop());
-    const a = relaySignaling({ url: r.url });
-    const b = relaySignaling({ url: plain.url });
+    const a = relaySignaling({ url: r.url })();
+    const b = relaySignaling({ url: plain.url })();
     try {
       await expect(a.turnCredentials()).rejects.toMatchObject({ name: "SignalingClosedError" });
       await a.host();

@@ -27,7 +27,7 @@ afterAll(async () => {
 }, 30_000);
 
 function client(url: string) {
-  const c = relaySignaling({ url });
+  const c = relaySignaling({ url })();
   clients.push(c);
   return c;
 }

@@ -5,12 +5,12 @@
  * sweep while there is anything to sweep, so memory stays bounded by what one TTL window holds.
  * Counters for /metrics are kept as records change: a scrape costs O(1).
  */
-import { systemClock, type RelayClock } from "../clock.js";
+import { unrefSystemClock, type Clock } from "../../clock.js";
 import { NameplatePool } from "./nameplates.js";
 import { tokenInstance, type JoinResult, type OpenResult, type PostResult, type RelayStore, type Side, type StoreDelivery, type StoreEvent } from "./types.js";
 
 export interface MemoryStoreOptions {
-  readonly clock?: RelayClock;
+  readonly clock?: Clock;
   /** Seconds every record lives. Default 60. */
   readonly ttlSeconds?: number;
   /** A nameplate taken by a joiner is not handed out again for this long. Default 15. */
@@ -35,7 +35,7 @@ export const DEFAULT_JOINED_COOLDOWN_SECONDS = 15;
 export const DEFAULT_RELEASED_COOLDOWN_SECONDS = 60;
 
 export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? unrefSystemClock;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const ttlMs = ttlSeconds * 1000;
 

@@ -6,7 +6,8 @@
  * subscriber through its instance's channel (the instance is named in the presence token), so
  * no request ever waits for a SUBSCRIBE: each relay subscribes once, when it starts.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { requireOptional } from "../../require-optional.js";
 import { DEFAULT_JOINED_COOLDOWN_SECONDS, DEFAULT_RELEASED_COOLDOWN_SECONDS, DEFAULT_TTL_SECONDS } from "./memory.js";
 import { HOST, JOIN, KIND_BLOB, KIND_PEER, KIND_REPLACED, LEAVE, OPEN, POST, REFRESH, STATS } from "./redis-scripts.js";
 import type { JoinResult, OpenResult, PostResult, RelayStore, StoreDelivery, StoreEvent } from "./types.js";
@@ -73,13 +74,14 @@ export function redisStore(options: RedisStoreOptions = {}): RelayStore {
   const cdR = (options.releasedNameplateCooldownSeconds ?? DEFAULT_RELEASED_COOLDOWN_SECONDS) * 1000;
   const roundTrip = options.onRoundTrip ?? (() => {});
   const redisOptions = { maxRetriesPerRequest: 3, enableAutoPipelining: true } as const;
-  const base = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379", redisOptions);
+  // ioredis is an optional peer dependency: loaded only when the relay is asked to use Redis.
+  const base = options.client ?? new (requireOptional<typeof import("ioredis")>("ioredis").Redis)(options.url ?? "redis://127.0.0.1:6379", redisOptions);
   const owned = options.client === undefined;
   const redis = defineScripts(owned ? base : base.duplicate(redisOptions));
   const sub = redis.duplicate({ enableAutoPipelining: false });
   // Errors surface on commands; an unhandled 'error' event would crash the process.
-  redis.on("error", () => {});
-  sub.on("error", () => {});
+  redis.on("error", () => {}); // ...the failing command rejects and the caller answers `internal`
+  sub.on("error", () => {}); // ...ioredis reconnects and re-subscribes on its own
   const deliveries = new Map<string, StoreDelivery>();
   let closed = false;
 

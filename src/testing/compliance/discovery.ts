@@ -3,7 +3,7 @@
  *
  *   import { discoveryCompliance } from "../compliance/discovery.js";
  *   discoveryCompliance("mdns", {
- *     setup: async () => ({ a: mdnsDiscovery(opts), b: mdnsDiscovery(opts), inject: (raw) => publishRaw(raw) }),
+ *     setup: async () => ({ a: mdnsDiscovery(opts)(), b: mdnsDiscovery(opts)(), inject: (raw) => publishRaw(raw) }),
  *     teardown: async ({ a, b }) => { await a.close(); await b.close(); },
  *   });
  *

@@ -3,7 +3,7 @@
  *
  *   import { signalingCompliance } from "../compliance/signaling.js";
  *   signalingCompliance("relay", {
- *     setup: async () => ({ a: relaySignaling(url), b: relaySignaling(url), c: relaySignaling(url) }),
+ *     setup: async () => ({ a: relaySignaling({ url })(), b: relaySignaling({ url })(), c: relaySignaling({ url })() }),
  *     teardown: async ({ a, b, c }) => { await a.close(); await b.close(); await c.close(); },
  *   });
  *

@@ -3,7 +3,7 @@
  *
  *   import { transportCompliance } from "../compliance/transport.js";
  *   transportCompliance("werift", {
- *     setup: async () => ({ a: weriftTransport(opts), b: weriftTransport(opts) }),
+ *     setup: async () => ({ a: weriftTransport(opts)(), b: weriftTransport(opts)() }),
  *     teardown: async ({ a, b }) => { await a.close(); await b.close(); },
  *   });
  *

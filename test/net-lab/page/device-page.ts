@@ -48,7 +48,7 @@ const reports: { json: Record<string, unknown>; hash: string }[] = [];
 const lab = {
   log,
   async join(code: string, relayUrl: string, iceServers: RTCIceServer[], edits: readonly [string, string, string][]): Promise<void> {
-    const inner = browserTransport({ iceServers: iceServers.map((s) => ({ urls: s.urls as string, ...(s.username ? { username: s.username, credential: s.credential as string } : {}) })) });
+    const inner = browserTransport({ iceServers: iceServers.map((s) => ({ urls: s.urls as string, ...(s.username ? { username: s.username, credential: s.credential as string } : {}) })) })();
     const transport: Transport = {
       kind: inner.kind,
       close: () => inner.close(),

@@ -10,10 +10,16 @@
  * usual course. find() browses until a valid record with the nameplate appears; hostile or odd
  * records (wrong version, oversized TXT, bad fields, a second endpoint for a nameplate already
  * seen) are ignored and counted in `rejected`.
+ *
+ * `mdnsDiscovery(init)` checks `init` and returns a factory of the engine's components: find()'s
+ * timeout runs on `components.clock`, the random instance tag comes from `components.random`.
+ * bonjour-service is an optional peer dependency, loaded on the first advertise() or find()
+ * (MissingDependencyError when it is not installed).
  */
-import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
-import { Bonjour, type Browser, type Service } from "bonjour-service";
+import type { Bonjour, Browser, Service } from "bonjour-service";
+import { defaultComponents, type AdapterFactory, type Components } from "../../components.js";
+import { importOptional } from "../../../optional-dependency.js";
 import {
   DiscoveryError,
   DiscoveryTimeoutError,
@@ -50,10 +56,16 @@ export { DiscoveryClosedError, DiscoveryAbortedError };
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): MdnsDiscovery {
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): AdapterFactory<MdnsDiscovery> {
   const iface = options.interface;
   if (iface !== undefined && isIP(iface) !== 4) throw new TypeError("mdnsDiscovery: interface must be an IPv4 address");
   const defaultTimeout = options.timeoutMs ?? 10_000;
+  return (components = defaultComponents) => createMdnsDiscovery(iface, options.bind ?? "0.0.0.0", defaultTimeout, components);
+}
+
+function createMdnsDiscovery(iface: string | undefined, bind: string, defaultTimeout: number, { clock, random }: Components): MdnsDiscovery {
   const rejected: Record<string, number> = {};
   let foreign = 0;
   let bonjour: Bonjour | undefined;
@@ -63,10 +75,12 @@ export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): MdnsDiscovery
   const withdrawals = new Set<() => void>();
   const count = (reason: RejectReason) => (rejected[reason] = (rejected[reason] ?? 0) + 1);
 
-  const instance = (): Bonjour => {
+  const instance = async (): Promise<Bonjour> => {
+    if (closed) throw new DiscoveryClosedError("discovery is closed");
+    const { Bonjour } = await importOptional("bonjour-service", () => import("bonjour-service"));
     if (closed) throw new DiscoveryClosedError("discovery is closed");
     bonjour ??= new Bonjour(
-      { ...(iface !== undefined ? { interface: iface } : {}), bind: options.bind ?? "0.0.0.0" } as never,
+      { ...(iface !== undefined ? { interface: iface } : {}), bind } as never,
       () => undefined, // socket errors surface as timeouts on find(); never crash the host
     );
     return bonjour;
@@ -103,9 +117,9 @@ export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): MdnsDiscovery
     if (typeof record.address !== "string" || isIP(record.address) === 0) {
       throw new DiscoveryRecordError("address must be an IP address");
     }
-    const b = instance();
+    const b = await instance();
     // A random instance name and host: no device name or hostname leaks into the LAN.
-    const tag = randomBytes(4).toString("hex");
+    const tag = hexOf(random(4));
     const service = b.publish({
       name: `lethe-${record.nameplate}-${tag}`,
       host: `lethe-${tag}.local`,
@@ -137,13 +151,14 @@ export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): MdnsDiscovery
   async function find(nameplate: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServiceRecord> {
     if (typeof nameplate !== "string" || !ADVERTISED_NAME.test(nameplate)) throw new DiscoveryRecordError("not a nameplate");
     if (opts.signal?.aborted) throw new DiscoveryAbortedError("find aborted");
-    const b = instance();
+    const b = await instance();
+    if (opts.signal?.aborted) throw new DiscoveryAbortedError("find aborted");
     return new Promise<ServiceRecord>((resolve, reject) => {
       const seen = new Map<string, string>(); // fqdn -> endpoint, to spot a second endpoint
       let browser: Browser | undefined;
       let firstEndpoint: string | undefined;
       const finish = (err: Error | undefined, rec?: ServiceRecord) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         pending.delete(fail);
         opts.signal?.removeEventListener("abort", onAbort);
         browser?.stop();
@@ -153,7 +168,7 @@ export function mdnsDiscovery(options: MdnsDiscoveryOptions = {}): MdnsDiscovery
       const fail = (e: Error) => finish(e);
       const onAbort = () => fail(new DiscoveryAbortedError("find aborted"));
       const timeoutMs = opts.timeoutMs ?? defaultTimeout;
-      const timer = setTimeout(() => fail(new DiscoveryTimeoutError(`no device advertises nameplate ${nameplate}`)), timeoutMs);
+      const timer = clock.setTimeout(() => fail(new DiscoveryTimeoutError(`no device advertises nameplate ${nameplate}`)), timeoutMs);
       pending.add(fail);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       const consider = (s: Service) => {

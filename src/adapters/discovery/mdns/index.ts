@@ -4,4 +4,4 @@
  */
 export { mdnsDiscovery, DiscoveryRecordError, DiscoveryClosedError, DiscoveryAbortedError, type MdnsDiscovery, type MdnsDiscoveryOptions } from "./discovery.js";
 export { SERVICE_TYPE, PROTOCOL_VERSION } from "./record.js";
-export { lanSignaling, InvalidNameplateError, InvalidMailboxError, type LanSignalingOptions } from "../../signaling/lan/lan-signaling.js";
+export { lanSignaling, InvalidNameplateError, InvalidMailboxError, type LanSignaling, type LanSignalingOptions } from "../../signaling/lan/lan-signaling.js";

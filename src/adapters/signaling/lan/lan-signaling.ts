@@ -12,11 +12,19 @@
  * prove the key on every connection, so a hello seen on the LAN cannot be replayed to take the
  * mailbox, burn a sequence number or lock the real joiner out. The host side holds blobs until
  * the joiner (re)connects. Blobs are binary frames carried verbatim.
+ *
+ * `lanSignaling(init)` returns a factory of the engine's components: the hello timeout and the
+ * mailbox redial pauses run on `components.clock`; the nameplate and the hello nonces (public
+ * values) come from `components.random`. `ws` is an optional peer dependency, loaded when the
+ * first session opens (MissingDependencyError when it is not installed).
  */
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { Observable, Subject } from "rxjs";
-import { WebSocket, WebSocketServer, type RawData } from "ws";
+import type { RawData, WebSocket } from "ws";
+import { backgroundClock, sleep } from "../../../clock.js";
+import { importOptional } from "../../../optional-dependency.js";
+import { defaultComponents, randomInt, withComponents, type AdapterFactory, type Components } from "../../components.js";
 import { HELLO_NONCE_BYTES, isMailboxId, isNameplate, type MailboxAuth, type Side } from "../../../protocol/rendezvous.js";
 import type { Advertisement, Discovery } from "../../discovery/types.js";
 import {
@@ -49,7 +57,8 @@ import {
 } from "./lan-frames.js";
 
 export interface LanSignalingOptions {
-  readonly discovery: Discovery;
+  /** Where the host advertises and the joiner looks (an adapter, or a factory completed with the same components). */
+  readonly discovery: Discovery | ((components: Components) => Discovery);
   /** Address the host's WebSocket binds to and advertises. Default 127.0.0.1. */
   readonly interface?: string;
   /** Largest blob. Default 64 KiB (as the relay). */
@@ -184,7 +193,7 @@ class LanSession implements SignalingSession {
     frame.set(blob, FRAME_HEADER);
     this.unacked.push({ seq, frame });
     const ws = this.socket;
-    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return; // held until the peer (re)connects
+    if (ws === undefined || ws.readyState !== ws.OPEN) return; // held until the peer (re)connects
     await new Promise<void>((resolve) =>
       // A write error means the socket died: the frame stays unacked and is resent on reconnect.
       ws.send(frame, { binary: true }, () => resolve()),
@@ -207,10 +216,23 @@ class LanSession implements SignalingSession {
   }
 }
 
-export function lanSignaling(options: LanSignalingOptions): Signaling & { readonly refused: number } {
-  const discovery = options.discovery;
+/** The LAN signaling adapter: the Signaling contract plus a count of refused connections and frames. */
+export type LanSignaling = Signaling & { readonly refused: number };
+
+const loadWs = () => importOptional("ws", () => import("ws"));
+
+export function lanSignaling(options: LanSignalingOptions): AdapterFactory<LanSignaling> {
   const iface = options.interface ?? "127.0.0.1";
   if (isIP(iface) === 0) throw new TypeError("lanSignaling: interface must be an IP address");
+  if (options.discovery === undefined || options.discovery === null) throw new TypeError("lanSignaling: options.discovery is required");
+  return (components = defaultComponents) => createLanSignaling(options, iface, components);
+}
+
+function createLanSignaling(options: LanSignalingOptions, iface: string, components: Components): LanSignaling {
+  const discovery = withComponents(options.discovery, components);
+  const random = components.random;
+  // Hello timeouts and redial pauses must not hold a Node process open on their own.
+  const clock = backgroundClock(components.clock);
   const maxBlob = options.maxBlobBytes ?? 64 * 1024;
   const maxHeld = options.maxHeldBlobs ?? 64;
   const findTimeoutMs = options.findTimeoutMs ?? 10_000;
@@ -229,12 +251,13 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
    * Until then nothing a socket sends touches the session.
    */
   async function serve(nameplate: string, gate: Gate, session: LanSession): Promise<Advertisement> {
+    const { WebSocketServer } = await loadWs();
     const wss = new WebSocketServer({ host: iface, port: 0, maxPayload: maxBlob + 64, clientTracking: true });
     await new Promise<void>((resolve, reject) => {
       wss.once("listening", resolve);
       wss.once("error", reject);
     });
-    wss.on("error", () => undefined);
+    wss.on("error", () => undefined); // after listening, a server error ends in its sockets' close, handled per socket
     let peer: WebSocket | undefined;
     const refuse = (ws: WebSocket, code: number) => {
       refused++;
@@ -248,24 +271,23 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       if (old !== undefined && old !== ws) old.terminate();
     };
     wss.on("connection", (ws) => {
-      ws.on("error", () => undefined);
+      ws.on("error", () => undefined); // a socket error is followed by 'close' (clears the hello timer; onLost)
       // The whole greeting (hello, and for a mailbox the proof) must be done within the timeout.
-      const timer = setTimeout(() => ws.close(CLOSE_BAD_HELLO), helloTimeoutMs);
-      timer.unref();
-      ws.once("close", () => clearTimeout(timer));
+      const timer = clock.setTimeout(() => ws.close(CLOSE_BAD_HELLO), helloTimeoutMs);
+      ws.once("close", () => clock.clearTimeout(timer));
       ws.once("message", (data, isBinary) => {
         const hello = isBinary ? undefined : readHello(data);
         if (hello === undefined) return refuse(ws, CLOSE_BAD_HELLO);
         if (gate.kind === "join") {
           if (hello.kind !== "join" || hello.nameplate !== gate.nameplate) return refuse(ws, CLOSE_UNKNOWN);
           if (peer !== undefined) return refuse(ws, CLOSE_CROWDED); // one joiner per nameplate, ever
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           return admit(ws);
         }
         if (hello.kind !== "mailbox" || hello.box !== gate.box) return refuse(ws, CLOSE_UNKNOWN);
         const box = unhex(gate.box);
         const joinNonce = unhex(hello.nonce);
-        const hostNonce = randomBytes(HELLO_NONCE_BYTES);
+        const hostNonce = random(HELLO_NONCE_BYTES);
         let ourProof: Uint8Array;
         try {
           ourProof = gate.auth.prove("host", box, joinNonce, hostNonce);
@@ -282,7 +304,7 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
             ok = false;
           }
           if (!ok) return refuse(ws, CLOSE_BAD_PROOF);
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           admit(ws);
         });
       });
@@ -293,7 +315,7 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       // Stop listening first: the socket must go even if the goodbye cannot be sent any more.
       for (const c of wss.clients) c.terminate();
       const stopped = new Promise<void>((r) => wss.close(() => r()));
-      await Promise.all([stopped, ad.withdraw().catch(() => undefined)]);
+      await Promise.all([stopped, ad.withdraw().catch(() => undefined)]); // a goodbye that cannot go out: the record expires on its TTL
     };
     return ad;
   }
@@ -308,9 +330,10 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
       throw new SignalingError("discovery failed", { cause: e });
     }
     const host = rec.address.includes(":") ? `[${rec.address}]` : rec.address;
+    const { WebSocket } = await loadWs();
     const ws = new WebSocket(`ws://${host}:${rec.port}/`, { maxPayload: maxBlob + 64, handshakeTimeout: helloTimeoutMs });
-    ws.on("error", () => undefined);
-    const joinNonce = randomBytes(HELLO_NONCE_BYTES);
+    ws.on("error", () => undefined); // handled below as 'error' -> NameplateNotFoundError, then 'close'
+    const joinNonce = random(HELLO_NONCE_BYTES);
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const fail = (e: Error) => {
@@ -372,7 +395,8 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
         await dial(np, gate, undefined, session);
         return;
       } catch {
-        await new Promise<void>((r) => setTimeout(r, REDIAL_PAUSE_MS * attempt).unref());
+        // This attempt failed (host not found yet, refused, unreachable): pause longer each time.
+        await sleep(clock, REDIAL_PAUSE_MS * attempt);
       }
     }
   }
@@ -393,7 +417,7 @@ export function lanSignaling(options: LanSignalingOptions): Signaling & { readon
     },
     async host(_opts?: SignalingOpenOptions) {
       checkOpen();
-      const nameplate = String(randomInt(1, 1000));
+      const nameplate = String(randomInt(random, 1, 1000));
       const session = new LanSession(nameplate, maxBlob, maxHeld);
       await serve(nameplate, { kind: "join", nameplate }, session);
       track(session);

@@ -1,15 +1,25 @@
 /**
  * `lethe-sync/adapters/relay`: the Signaling adapter over the opaque relay (docs/relay.md).
  *
- *   const signaling = relaySignaling({ url: "wss://relay.example.org" });
+ *   createSyncEngine({ transport, signaling: relaySignaling({ url: "wss://relay.example.org" }) });
+ *   const alone = relaySignaling({ url })();   // made on its own: the wall clock, the platform CSPRNG
  *
  * host() claims a nameplate, join(nameplate) takes it, mailbox(id, side) opens a private
  * mailbox for re-signaling. One WebSocket carries every session; if it drops, the adapter
  * reconnects with backoff and re-opens the sessions' mailboxes (a hosted nameplate that nobody
  * had joined yet is released by the relay when the connection drops and cannot be resumed).
  * Blobs are opaque bytes: the adapter moves them and never looks into them.
+ *
+ * `relaySignaling(init)` returns a factory of the engine's components: request timeouts, pings and
+ * the reconnect backoff run on `components.clock` (the wall clock's timers unref'd, so a reconnect
+ * loop never holds a Node process open), and the backoff's jitter comes from `components.random`.
+ * Without a global WebSocket (Node) it loads the optional `ws` package (MissingDependencyError
+ * when it is not installed).
  */
 import { Observable, Subject } from "rxjs";
+import { backgroundClock } from "../../../clock.js";
+import { importOptional } from "../../../optional-dependency.js";
+import { defaultComponents, randomUnit, type AdapterFactory, type Components } from "../../components.js";
 import { decodeBase64url, encodeBase64url } from "../../../protocol/base64url.js";
 import { MAILBOX_ID, NAMEPLATE } from "../../../protocol/rendezvous.js";
 import {
@@ -23,7 +33,7 @@ import {
   type SignalingOpenOptions,
   type SignalingSession,
 } from "../types.js";
-import { RelayLink, RequestFailed, type LinkTimers, type MailboxFrame, type Reply, type Request, type WebSocketConstructor } from "./relay-socket.js";
+import { RelayLink, RequestFailed, type MailboxFrame, type Reply, type Request, type WebSocketConstructor } from "./relay-socket.js";
 
 export interface RelaySignalingOptions {
   /** `ws://…` or `wss://…` */
@@ -35,8 +45,6 @@ export interface RelaySignalingOptions {
   readonly backoffMaxMs?: number;
   /** How long to wait for the relay to answer one request. Default 10,000 ms. */
   readonly requestTimeoutMs?: number;
-  readonly timers?: LinkTimers;
-  readonly random?: () => number;
 }
 
 /**
@@ -103,19 +111,10 @@ function toError(e: unknown): SignalingError {
   }
 }
 
-const defaultTimers: LinkTimers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    (t as { unref?: () => void }).unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 async function defaultWebSocket(): Promise<WebSocketConstructor> {
   const g = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (g) return g;
-  const mod = await import("ws");
+  const mod = await importOptional("ws", () => import("ws"));
   return mod.WebSocket as unknown as WebSocketConstructor;
 }
 
@@ -227,17 +226,17 @@ class RelaySignalingImpl implements RelaySignaling {
   private readonly sessions = new Map<string, RelaySession>();
   private closed = false;
 
-  constructor(options: RelaySignalingOptions) {
+  constructor(options: RelaySignalingOptions, components: Components) {
     const WS = options.WebSocket;
     this.link = new RelayLink(
       {
         url: options.url,
         WebSocket: WS ? async () => WS : defaultWebSocket,
-        timers: options.timers ?? defaultTimers,
+        clock: backgroundClock(components.clock),
         backoffInitialMs: options.backoffInitialMs ?? 250,
         backoffMaxMs: options.backoffMaxMs ?? 10_000,
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-        random: options.random ?? Math.random,
+        random: () => randomUnit(components.random),
       },
       (f) => this.sessions.get(f.m)?.onFrame(f),
       () => this.resume(),
@@ -338,6 +337,7 @@ class RelaySignalingImpl implements RelaySignaling {
   }
 }
 
-export function relaySignaling(options: RelaySignalingOptions): RelaySignaling {
-  return new RelaySignalingImpl(options);
+export function relaySignaling(options: RelaySignalingOptions): AdapterFactory<RelaySignaling> {
+  if (options === null || typeof options !== "object" || typeof options.url !== "string") throw new TypeError("relaySignaling: options.url is required");
+  return (components = defaultComponents) => new RelaySignalingImpl(options, components);
 }

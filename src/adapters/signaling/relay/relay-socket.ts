@@ -5,6 +5,7 @@
  * Every frame from the relay is decoded by the relay wire Schema: a malformed frame is counted
  * and ignored, never trusted. After a reconnect the owner re-opens its mailboxes.
  */
+import type { Clock } from "../../../clock.js";
 import { decodeServerFrame, encodeFrame, type ClientFrame, type ErrorCode, type ServerFrame } from "../../../protocol/relay-frames.js";
 
 /** The subset of the WHATWG WebSocket that both browsers and the `ws` package provide. */
@@ -19,18 +20,15 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-export interface LinkTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface LinkOptions {
   readonly url: string;
   readonly WebSocket: () => Promise<WebSocketConstructor>;
-  readonly timers: LinkTimers;
+  /** Request timeouts, pings and reconnect backoff all run on this clock. */
+  readonly clock: Clock;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
   readonly requestTimeoutMs: number;
+  /** Uniform in [0, 1): the backoff's jitter. */
   readonly random: () => number;
 }
 
@@ -98,7 +96,7 @@ export class RelayLink {
     if (!ws || !this.connected || ws.readyState !== 1) return Promise.reject(new RequestFailed("closed", "not connected to the relay"));
     const r = this.nextR++ & 0x7fffffff;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = this.options.timers.setTimeout(() => {
+      const timer = this.options.clock.setTimeout(() => {
         this.pending.delete(r);
         reject(new RequestFailed("timeout", `relay did not answer within ${timeoutMs} ms`));
         this.settled();
@@ -128,7 +126,7 @@ export class RelayLink {
       const ws = new Ctor(this.options.url);
       this.ws = ws;
       ws.onmessage = (ev) => this.onMessage(ws, ev.data);
-      ws.onerror = () => {};
+      ws.onerror = () => {}; // an error is always followed by onclose, which fails requests and reconnects
       ws.onclose = () => this.lost(ws);
     })();
     return this.connecting;
@@ -143,7 +141,7 @@ export class RelayLink {
     this.connecting = undefined;
     this.stopPing();
     for (const [, p] of this.pending) {
-      this.options.timers.clearTimeout(p.timer);
+      this.options.clock.clearTimeout(p.timer);
       p.reject(new RequestFailed("closed", "connection to the relay was lost"));
     }
     this.pending.clear();
@@ -169,7 +167,7 @@ export class RelayLink {
     const { backoffInitialMs, backoffMaxMs, random } = this.options;
     const cap = Math.min(backoffMaxMs, backoffInitialMs * 2 ** this.attempt++);
     const delay = cap / 2 + random() * (cap / 2);
-    this.retryTimer = this.options.timers.setTimeout(() => {
+    this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.reconnects++;
       void this.connect();
@@ -217,7 +215,7 @@ export class RelayLink {
         const p = this.pending.get(f.r);
         if (!p) return;
         this.pending.delete(f.r);
-        this.options.timers.clearTimeout(p.timer);
+        this.options.clock.clearTimeout(p.timer);
         p.reject(new RequestFailed(f.code, f.message));
         return this.settled();
       }
@@ -225,7 +223,7 @@ export class RelayLink {
         const p = this.pending.get(f.r);
         if (!p) return;
         this.pending.delete(f.r);
-        this.options.timers.clearTimeout(p.timer);
+        this.options.clock.clearTimeout(p.timer);
         p.onReply?.(f);
         p.resolve(f);
         this.settled();
@@ -235,7 +233,7 @@ export class RelayLink {
 
   private startPing(ws: WebSocketLike): void {
     this.stopPing();
-    this.pingTimer = this.options.timers.setTimeout(() => {
+    this.pingTimer = this.options.clock.setTimeout(() => {
       this.pingTimer = undefined;
       if (this.ws !== ws || !this.connected) return;
       this.probe(ws, this.options.requestTimeoutMs);
@@ -260,7 +258,7 @@ export class RelayLink {
   }
 
   private stopPing(): void {
-    if (this.pingTimer !== undefined) this.options.timers.clearTimeout(this.pingTimer);
+    if (this.pingTimer !== undefined) this.options.clock.clearTimeout(this.pingTimer);
     this.pingTimer = undefined;
   }
 
@@ -293,7 +291,7 @@ export class RelayLink {
 
   private hangUp(): void {
     this.hangUpWhenDrained = false;
-    if (this.retryTimer !== undefined) this.options.timers.clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.stopPing();
     const ws = this.ws;
@@ -302,7 +300,7 @@ export class RelayLink {
     this.connecting = undefined;
     this.attempt = 0;
     for (const [, p] of this.pending) {
-      this.options.timers.clearTimeout(p.timer);
+      this.options.clock.clearTimeout(p.timer);
       p.reject(new RequestFailed("closed", "signaling is closed"));
     }
     this.pending.clear();

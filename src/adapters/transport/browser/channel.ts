@@ -16,6 +16,7 @@ import { CLOSE_DELIVERY_MS, TransportError, type SelectedPath } from "../types.j
 import { UNKNOWN_PATH } from "../path.js";
 import { pathFromStats } from "../webrtc/selected-path.js";
 import { WebRtcChannel, type ChannelLimits } from "../webrtc/channel.js";
+import type { Clock } from "../../../clock.js";
 
 export type BrowserChannelLimits = ChannelLimits;
 
@@ -42,8 +43,9 @@ export class BrowserChannel extends WebRtcChannel<RTCDataChannel> {
     private readonly pc: RTCPeerConnection,
     dc: RTCDataChannel,
     limits: BrowserChannelLimits,
+    clock: Clock,
   ) {
-    super(id, dc, limits, TIMINGS);
+    super(id, dc, limits, TIMINGS, clock);
     // The selected pair can change (ICE restart, a better pair): re-read the stats when the
     // ICE transport says so (RTCIceTransport's selectedcandidatepairchange, where the browser
     // has it) and on every ICE connection state change.

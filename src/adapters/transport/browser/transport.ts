@@ -10,7 +10,12 @@
  * Each connect() builds a fresh RTCPeerConnection; close() releases every one it made. The
  * stack-independent part (signal exchange, offer/answer sequence, bookkeeping) is shared with
  * werift: src/adapters/transport/webrtc/connect.ts.
+ *
+ * `browserTransport(init)` returns a factory of the engine's components: the gather timeout and
+ * the channels' close grace waits run on `components.clock`.
  */
+import { backgroundClock } from "../../../clock.js";
+import { defaultComponents, type AdapterFactory, type Components } from "../../components.js";
 import { ConnectAbortedError, ConnectFailedError, configuresTurn, NoPathError, TransportError, type Channel, type ConnectOptions, type Transport } from "../types.js";
 import { DEFAULT_MAX_SIGNAL_BYTES, signalDecoder } from "../webrtc/signal-codec.js";
 import { filterSdpCandidates, type CandidatePolicy } from "../webrtc/candidates.js";
@@ -64,10 +69,17 @@ export class NoWebRtcError extends TransportError {
   override readonly name = "NoWebRtcError";
 }
 
-export function browserTransport(options: BrowserTransportOptions = {}): BrowserTransport {
+export function browserTransport(options: BrowserTransportOptions = {}): AdapterFactory<BrowserTransport> {
+  return (components = defaultComponents) => createBrowserTransport(options, components);
+}
+
+function createBrowserTransport(options: BrowserTransportOptions, components: Components): BrowserTransport {
   const PeerConnection =
     options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
   if (PeerConnection === undefined) throw new NoWebRtcError("this environment has no RTCPeerConnection");
+  const clock = components.clock;
+  // Grace waits while closing must not hold a Node process open (the gather timeout is part of connect()).
+  const graceClock = backgroundClock(clock);
   const { highWaterMark, lowWaterMark, maxMessageSize } = resolveChannelLimits(options);
   const gatherTimeoutMs = options.gatherTimeoutMs ?? 5_000;
   const policy: CandidatePolicy = { loopbackOnly: options.loopbackOnly ?? false };
@@ -110,9 +122,9 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
       x.step(
         new Promise<void>((resolve) => {
           if (pc.iceGatheringState === "complete") return resolve();
-          const timer = setTimeout(finish, gatherTimeoutMs);
+          const timer = clock.setTimeout(finish, gatherTimeoutMs);
           function finish() {
-            clearTimeout(timer);
+            clock.clearTimeout(timer);
             pc.removeEventListener("icegatheringstatechange", onChange);
             resolve();
           }
@@ -167,7 +179,7 @@ export function browserTransport(options: BrowserTransportOptions = {}): Browser
         lowWaterMark,
         maxMessageSize: limit,
         maxPendingBytes: MAX_PENDING_BYTES,
-      });
+      }, graceClock);
       // The channel listens already (a message arriving meanwhile is kept); hand it out with its path known.
       await channel.refreshPath();
       return book.adopt(channel, pc, stats);

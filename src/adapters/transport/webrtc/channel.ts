@@ -21,6 +21,7 @@ import {
   type SelectedPath,
 } from "../types.js";
 import { samePath, UNKNOWN_PATH } from "../path.js";
+import type { Clock } from "../../../clock.js";
 
 /** The W3C RTCDataChannel members the shared logic touches (werift's and the browser's have them). */
 export interface DataChannelLike {
@@ -75,6 +76,8 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
     protected readonly dc: DC,
     limits: ChannelLimits,
     private readonly timings: CloseTimings,
+    /** The close sequence's grace waits run on this (the transport's components' clock). */
+    private readonly clock: Clock,
   ) {
     this.highWaterMark = limits.highWaterMark;
     this.lowWaterMark = limits.lowWaterMark;
@@ -154,10 +157,10 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
     void (async () => {
       if (dc.readyState === "open") {
         dc.bufferedAmountLowThreshold = 0;
-        await bounded(this.timings.drainGraceMs, (done) => this.onceDelivered(done));
+        await bounded(this.clock, this.timings.drainGraceMs, (done) => this.onceDelivered(done));
       }
       if (dc.readyState !== "closed") {
-        const reset = bounded(this.timings.closeGraceMs, (done) => this.onceClosed(done));
+        const reset = bounded(this.clock, this.timings.closeGraceMs, (done) => this.onceClosed(done));
         this.resetStream();
         // (TS narrowed readyState above; the stack may have moved it to "closed" since.)
         if ((dc.readyState as string) !== "closed") await reset;
@@ -247,18 +250,20 @@ export abstract class WebRtcChannel<DC extends DataChannelLike> implements Chann
   }
 }
 
-/** Resolve when `arm`'s callback fires or after `ms`, whichever comes first; then stop listening. */
-function bounded(ms: number, arm: (done: () => void) => () => void): Promise<void> {
+/**
+ * Resolve when `arm`'s callback fires or after `ms` on `clock`, whichever comes first; then stop
+ * listening. (The transports hand a background clock: on Node a pending grace timer does not keep
+ * the process alive.)
+ */
+function bounded(clock: Clock, ms: number, arm: (done: () => void) => () => void): Promise<void> {
   return new Promise((resolve) => {
     let off: (() => void) | undefined;
     let finished = false;
-    const timer = setTimeout(finish, ms);
-    // Node: a pending grace timer must not keep the process alive (no unref in browsers).
-    (timer as { unref?: () => void }).unref?.();
+    const timer = clock.setTimeout(finish, ms);
     function finish() {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       off?.();
       resolve();
     }

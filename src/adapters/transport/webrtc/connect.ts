@@ -101,7 +101,7 @@ export class SignalExchange {
     let fail!: (e: Error) => void;
     this.failure = new Promise<never>((_, reject) => (fail = reject));
     this.fail = fail;
-    this.failure.catch(() => undefined);
+    this.failure.catch(() => undefined); // raced by step(); a failure nobody is awaiting is not unhandled
     opts.signal?.addEventListener("abort", this.onAbort, { once: true });
     aborters.add(fail);
     // Subscribe to the pipe at once so a signal that arrives early is not lost.

@@ -14,6 +14,7 @@ import type { RTCDataChannel, RTCIceTransport, RTCPeerConnection } from "werift"
 import { CLOSE_DELIVERY_MS, TransportError, type ConnectOptions, type SelectedPath } from "../types.js";
 import { icePath, UNKNOWN_PATH } from "../path.js";
 import { WebRtcChannel, type ChannelLimits } from "../webrtc/channel.js";
+import type { Clock } from "../../../clock.js";
 
 export type { ChannelLimits } from "../webrtc/channel.js";
 
@@ -55,9 +56,10 @@ export class WeriftChannel extends WebRtcChannel<RTCDataChannel> {
     private readonly pc: RTCPeerConnection,
     dc: RTCDataChannel,
     limits: ChannelLimits,
+    clock: Clock,
     restart?: (options: ConnectOptions) => Promise<void>,
   ) {
-    super(id, dc, limits, TIMINGS);
+    super(id, dc, limits, TIMINGS, clock);
     if (restart !== undefined) this.restartIce = restart;
     const watch = (d: Disposable) => this.attach(() => d.unSubscribe());
     watch(dc.onMessage.subscribe((data) => this.onMessage(data)));

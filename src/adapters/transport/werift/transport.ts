@@ -9,9 +9,17 @@
  * Each connect() builds a fresh RTCPeerConnection, so a reconnect is simply another connect()
  * on a fresh pipe; close() releases every connection this transport made. The stack-independent
  * part (signal exchange, offer/answer sequence, bookkeeping) is src/adapters/transport/webrtc/connect.ts.
+ *
+ * `weriftTransport(init)` checks `init` and returns a factory of the engine's components: the
+ * channels' close grace waits run on `components.clock` (werift's own ICE/DTLS/SCTP timers are
+ * inside werift and stay on its timers). werift is an optional peer dependency, loaded by the
+ * first connect() (MissingDependencyError when it is not installed).
  */
 import { isIP } from "node:net";
-import { RTCPeerConnection, type RTCDataChannel } from "werift";
+import type { RTCDataChannel, RTCPeerConnection } from "werift";
+import { backgroundClock } from "../../../clock.js";
+import { importOptional } from "../../../optional-dependency.js";
+import { defaultComponents, type AdapterFactory, type Components } from "../../components.js";
 import {
   BadSignalError,
   ConnectAbortedError,
@@ -68,7 +76,7 @@ export interface WeriftTransport extends Transport {
   readonly stats: WeriftTransportStats;
 }
 
-export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTransport {
+export function weriftTransport(options: WeriftTransportOptions = {}): AdapterFactory<WeriftTransport> {
   const loopbackOnly = options.loopbackOnly ?? false;
   const interfaceAddress = options.interfaceAddress ?? (loopbackOnly ? "127.0.0.1" : undefined);
   if (interfaceAddress !== undefined && isIP(interfaceAddress) === 0) {
@@ -94,6 +102,23 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
   const policy: CandidatePolicy = { loopbackOnly, ...(fam === 4 || fam === 6 ? { family: fam } : {}) };
   const decode = signalDecoder(options.maxSignalBytes ?? DEFAULT_MAX_SIGNAL_BYTES);
   const limits = { highWaterMark, lowWaterMark, maxMessageSize, maxPendingBytes: MAX_PENDING_BYTES };
+  const settings: WeriftSettings = { config, policy, decode, limits, stunConfigured, turnConfigured };
+  return (components = defaultComponents) => createWeriftTransport(settings, components);
+}
+
+/** What weriftTransport(init) resolved from its options, shared by every transport made from it. */
+interface WeriftSettings {
+  readonly config: ReturnType<typeof peerConfig>;
+  readonly policy: CandidatePolicy;
+  readonly decode: ReturnType<typeof signalDecoder>;
+  readonly limits: { readonly highWaterMark: number; readonly lowWaterMark: number; readonly maxMessageSize: number; readonly maxPendingBytes: number };
+  readonly stunConfigured: boolean;
+  readonly turnConfigured: boolean;
+}
+
+function createWeriftTransport({ config, policy, decode, limits, stunConfigured, turnConfigured }: WeriftSettings, components: Components): WeriftTransport {
+  // Grace waits while closing must not hold a Node process open on their own.
+  const clock = backgroundClock(components.clock);
 
   const stats = { connects: 0, channelsOpened: 0, badSignals: 0, candidatesStripped: 0 };
   const book = new WebRtcConnections<RTCPeerConnection, WeriftChannel>();
@@ -152,6 +177,7 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
   }
 
   async function connect(opts: ConnectOptions): Promise<Channel> {
+    const { RTCPeerConnection } = await importOptional("werift", () => import("werift"));
     const id = book.begin(opts, stats, "werift");
     const pc = new RTCPeerConnection(config);
     book.connecting.add(pc);
@@ -186,7 +212,7 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
         incoming: () => new Promise<RTCDataChannel>((resolve) => pc.onDataChannel.subscribe(resolve)),
         opened,
       });
-      return book.adopt(new WeriftChannel(id, pc, dc, limits, (o) => restartIce(pc, o)), pc, stats);
+      return book.adopt(new WeriftChannel(id, pc, dc, limits, clock, (o) => restartIce(pc, o)), pc, stats);
     } catch (e) {
       // Stopped (the engine's connect timeout) while ICE was still checking with both
       // descriptions in place: there is no path, and saying so beats "aborted".
@@ -202,6 +228,7 @@ export function weriftTransport(options: WeriftTransportOptions = {}): WeriftTra
     }
   }
 
+  // Releasing: a connection that fails to close cleanly has nothing left to tell anyone.
   const close = () => book.close((pc) => pc.close().catch(() => undefined));
 
   return { kind: "werift", connect, close, stats };

@@ -25,7 +25,7 @@ type Script = (s: SignalingSession, firstFromJoiner: Promise<Uint8Array>) => Pro
 async function spoofed(script: Script) {
   const clock = new SimulatedClock();
   const net = createMemoryNetwork({ seed: "spoofer", clock });
-  const spooferSig = lanSignaling({ discovery: net.device("spoofer").discovery, interface: LOOP });
+  const spooferSig = lanSignaling({ discovery: net.device("spoofer").discovery, interface: LOOP })();
   const host = await spooferSig.host();
   const received: Uint8Array[] = [];
   host.messages$.subscribe((b) => received.push(b));

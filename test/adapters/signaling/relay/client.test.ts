@@ -21,7 +21,7 @@ async function relay(options: Parameters<typeof startRelay>[0] = {}) {
   return r;
 }
 function client(url: string, extra: Partial<Parameters<typeof relaySignaling>[0]> = {}): RelaySignaling {
-  const s = relaySignaling({ url, backoffInitialMs: 20, backoffMaxMs: 200, ...extra });
+  const s = relaySignaling({ url, backoffInitialMs: 20, backoffMaxMs: 200, ...extra })();
   cleanups.push(() => s.close());
   return s;
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const trio = (url: () => string) => ({
-  setup: async () => ({ a: relaySignaling({ url: url() }), b: relaySignaling({ url: url() }), c: relaySignaling({ url: url() }) }),
+  setup: async () => ({ a: relaySignaling({ url: url() })(), b: relaySignaling({ url: url() })(), c: relaySignaling({ url: url() })() }),
   teardown: async ({ a, b, c }: { a: { close(): Promise<void> }; b: { close(): Promise<void> }; c: { close(): Promise<void> } }) => {
     await Promise.all([a.close(), b.close(), c.close()]);
   },

@@ -36,8 +36,8 @@ console.log(`code entry -> first synced change over werift (loopback, one proces
 
 // 2a. raw werift throughput
 {
-  const ta = weriftTransport({ loopbackOnly: true });
-  const tb = weriftTransport({ loopbackOnly: true });
+  const ta = weriftTransport({ loopbackOnly: true })();
+  const tb = weriftTransport({ loopbackOnly: true })();
   const p = pipePair();
   const [a, b] = await Promise.all([ta.connect({ role: "offerer", signals: p.a }), tb.connect({ role: "answerer", signals: p.b })]);
   const size = 16 * 1024;

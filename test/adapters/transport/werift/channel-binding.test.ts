@@ -66,7 +66,7 @@ function mitm(inner: Signaling, mode: Mode, attackerSdp: () => Uint8Array, seen:
 
 /** The attacker's own werift peer: its offer (a real SDP with its own DTLS fingerprint). */
 async function attackerOffer() {
-  const t = weriftTransport({ loopbackOnly: true });
+  const t = weriftTransport({ loopbackOnly: true })();
   const out = new Subject<Uint8Array>();
   const abort = new AbortController();
   const opened: { channel?: Channel } = {};

@@ -4,8 +4,8 @@ import { weriftTransport } from "../../../../src/adapters/transport/werift/index
 
 transportCompliance("werift (loopback)", {
   setup: async () => ({
-    a: weriftTransport({ loopbackOnly: true }),
-    b: weriftTransport({ loopbackOnly: true }),
+    a: weriftTransport({ loopbackOnly: true })(),
+    b: weriftTransport({ loopbackOnly: true })(),
     expectedPath: { kind: "ice", local: "host", remote: "host", protocol: "udp" },
   }),
   teardown: async ({ a, b }) => {

@@ -47,8 +47,8 @@ function recordDtls(): Map<number, DtlsRecord[]> {
 
 it("no application record repeats a handshake record's (epoch, sequence), as DTLS server or client", async () => {
   const records = recordDtls();
-  const ta = weriftTransport({ loopbackOnly: true });
-  const tb = weriftTransport({ loopbackOnly: true });
+  const ta = weriftTransport({ loopbackOnly: true })();
+  const tb = weriftTransport({ loopbackOnly: true })();
   try {
     const pipes = pipePair();
     const [a, b] = await Promise.all([

@@ -24,8 +24,8 @@ const onlyLoopback = (rec: NetRecord) => [...rec.datagrams.keys()].every((k) => 
 const datagramCount = (rec: NetRecord) => [...rec.datagrams.values()].reduce((a, b) => a + b, 0);
 
 test("a werift session through the adapter: zero DNS lookups of any name, every datagram to 127.0.0.1", async () => {
-  const ta = weriftTransport({ loopbackOnly: true });
-  const tb = weriftTransport({ loopbackOnly: true });
+  const ta = weriftTransport({ loopbackOnly: true })();
+  const tb = weriftTransport({ loopbackOnly: true })();
   const pipes = pipePair();
   const [a, b] = await Promise.all([
     ta.connect({ role: "offerer", signals: pipes.a }),
@@ -47,8 +47,8 @@ test("a werift session through the adapter: zero DNS lookups of any name, every 
 
 test("the same session with the adapter's ICE options but no hostile defaults: still no lookup (wider interface)", async () => {
   // interfaceAddress alone (not loopbackOnly): the mode a LAN uses, pinned to one address.
-  const ta = weriftTransport({ interfaceAddress: "127.0.0.1" });
-  const tb = weriftTransport({ interfaceAddress: "127.0.0.1" });
+  const ta = weriftTransport({ interfaceAddress: "127.0.0.1" })();
+  const tb = weriftTransport({ interfaceAddress: "127.0.0.1" })();
   const pipes = pipePair();
   const [a] = await Promise.all([
     ta.connect({ role: "offerer", signals: pipes.a }),
@@ -101,8 +101,8 @@ test("a STUN server the app configures is used (the per-connection pin only remo
   const port = server.address().port;
   try {
     const opts = { interfaceAddress: "127.0.0.1", iceServers: [{ urls: `stun:127.0.0.1:${port}` }] };
-    const ta = weriftTransport(opts);
-    const tb = weriftTransport(opts);
+    const ta = weriftTransport(opts)();
+    const tb = weriftTransport(opts)();
     const pipes = pipePair();
     const [a, b] = await Promise.all([
       ta.connect({ role: "offerer", signals: pipes.a }),
@@ -130,7 +130,7 @@ test("fail closed: a STUN server werift holds after gathering that the app did n
     await original.call(this);
     this.stunServer = ["127.0.0.1", 3478];
   };
-  const ta = weriftTransport({ loopbackOnly: true });
+  const ta = weriftTransport({ loopbackOnly: true })();
   try {
     let offerSent!: () => void;
     const offered = new Promise<string>((resolve) => (offerSent = () => resolve("the offer left")));

@@ -23,7 +23,7 @@ async function pair(ta: WeriftTransport, tb: WeriftTransport, tamper?: Parameter
   return { a, b, pipes };
 }
 
-const loop = () => weriftTransport({ loopbackOnly: true });
+const loop = () => weriftTransport({ loopbackOnly: true })();
 
 describe("werift candidates and signals", () => {
   it("sends only 127.0.0.1 host candidates, as a versioned JSON signal", async () => {
@@ -115,8 +115,8 @@ describe("werift candidates and signals", () => {
   });
 
   it("refuses options that would leak: loopbackOnly with a LAN address, a non-IP interface", () => {
-    expect(() => weriftTransport({ loopbackOnly: true, interfaceAddress: "10.0.0.1" })).toThrow(TypeError);
-    expect(() => weriftTransport({ interfaceAddress: "myhost.local" })).toThrow(TypeError);
+    expect(() => weriftTransport({ loopbackOnly: true, interfaceAddress: "10.0.0.1" })()).toThrow(TypeError);
+    expect(() => weriftTransport({ interfaceAddress: "myhost.local" })()).toThrow(TypeError);
   });
 });
 

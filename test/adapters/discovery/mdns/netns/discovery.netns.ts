@@ -8,6 +8,7 @@ import { Bonjour, type Service } from "bonjour-service";
 import { discoveryCompliance } from "../../../../../src/testing/compliance/discovery.js";
 import { mdnsDiscovery } from "../../../../../src/adapters/discovery/mdns/index.js";
 import { assertPrivateNetns } from "./guard.js";
+import { WatchedClock } from "../../../../helpers/watched-clock.js";
 
 assertPrivateNetns();
 const IFACE = "127.0.0.1";
@@ -29,8 +30,8 @@ discoveryCompliance("mdns (private netns, lo)", {
   setup: async () => {
     const s = stranger();
     return {
-      a: mdnsDiscovery({ interface: IFACE }),
-      b: mdnsDiscovery({ interface: IFACE }),
+      a: mdnsDiscovery({ interface: IFACE })(),
+      b: mdnsDiscovery({ interface: IFACE })(),
       timeoutMs: 1500,
       stranger: s,
       inject: async (raw: unknown) => {
@@ -65,8 +66,8 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("wrong version, huge TXT, port mismatch and a duplicate endpoint are ignored and counted", async () => {
-    const host = mdnsDiscovery({ interface: IFACE });
-    const joiner = mdnsDiscovery({ interface: IFACE });
+    const host = mdnsDiscovery({ interface: IFACE })();
+    const joiner = mdnsDiscovery({ interface: IFACE })();
     try {
       await s.publish({ v: "2", np: "77", port: "5001" }, 5001);
       const huge: Record<string, string> = { v: "1", np: "77", port: "5002" };
@@ -90,7 +91,7 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("two endpoints claiming one nameplate: one is returned, the other counted as duplicate", async () => {
-    const joiner = mdnsDiscovery({ interface: IFACE });
+    const joiner = mdnsDiscovery({ interface: IFACE })();
     try {
       await s.publish({ v: "1", np: "78", port: "5101" }, 5101);
       await s.publish({ v: "1", np: "78", port: "5102" }, 5102);
@@ -105,7 +106,7 @@ describe("mdns hostile records and withdrawal", () => {
   });
 
   it("withdraw sends a goodbye: a browser sees the service go down", async () => {
-    const host = mdnsDiscovery({ interface: IFACE });
+    const host = mdnsDiscovery({ interface: IFACE })();
     const watcher = new Bonjour(mdnsOpts as never);
     try {
       const ad = await host.advertise({ nameplate: "79", address: IFACE, port: 5201 });
@@ -121,6 +122,45 @@ describe("mdns hostile records and withdrawal", () => {
       expect((await down).fqdn).toBe(up.fqdn);
     } finally {
       await host.close();
+      await new Promise<void>((r) => watcher.destroy(() => r()));
+    }
+  });
+});
+
+describe("mdns find() timeout on the components' clock", () => {
+  it("rejects with DiscoveryTimeoutError after timeoutMs of the injected clock, not before; the tag comes from components.random", async () => {
+    const clock = new WatchedClock();
+    const random = (n: number) => new Uint8Array(n).fill(0xab);
+    const d = mdnsDiscovery({ interface: IFACE, timeoutMs: 10_000 })({ clock, random });
+    const watcher = new Bonjour(mdnsOpts as never);
+    try {
+      const armed = clock.nextArmed(10_000);
+      let outcome: unknown;
+      const finding = d.find("nobody-here").then(
+        () => (outcome = "found"),
+        (e: unknown) => (outcome = e),
+      );
+      await armed; // browsing started; the timeout is armed on the test's clock
+      clock.advance(9_999);
+      await Promise.resolve();
+      expect(outcome).toBeUndefined();
+      clock.advance(1);
+      await finding;
+      expect(outcome).toMatchObject({ name: "DiscoveryTimeoutError" });
+      expect(clock.pending).toBe(0);
+
+      // The advertised instance name carries the components' random tag, not the host's name.
+      const browser = watcher.find({ type: "lethe", protocol: "tcp" });
+      const up = new Promise<Service>((resolve) =>
+        browser.on("up", (svc: Service) => {
+          if ((svc.txt as Record<string, string> | undefined)?.np === "81") resolve(svc);
+        }),
+      );
+      const ad = await d.advertise({ nameplate: "81", address: IFACE, port: 5301 });
+      expect((await up).name).toBe("lethe-81-abababab");
+      await ad.withdraw();
+    } finally {
+      await d.close();
       await new Promise<void>((r) => watcher.destroy(() => r()));
     }
   });

@@ -18,8 +18,8 @@ assertPrivateNetns();
 const IFACE = "127.0.0.1";
 
 function device(name: string, pairingTimeoutMs?: number) {
-  const discovery = mdnsDiscovery({ interface: IFACE });
-  const signaling = lanSignaling({ discovery, interface: IFACE });
+  const discovery = mdnsDiscovery({ interface: IFACE })();
+  const signaling = lanSignaling({ discovery, interface: IFACE })();
   const engine = createSyncEngine({
     signaling,
     transport: weriftTransport({ interfaceAddress: IFACE }),
@@ -69,7 +69,7 @@ it("two engines discover each other over mDNS, pair over LAN signaling and sync 
 it("a spoofed nameplate on the LAN: the joiner fails cleanly with a typed error; the spoofer got at most one guess, no session", async () => {
   // The spoofer advertises nameplate 555 and answers like a LAN host, then plays a PAKE with
   // random bytes (it does not know the code). It records every blob the victim sends.
-  const spoofDiscovery = mdnsDiscovery({ interface: IFACE });
+  const spoofDiscovery = mdnsDiscovery({ interface: IFACE })();
   const wss = new WebSocketServer({ host: IFACE, port: 0 });
   await new Promise<void>((r) => wss.once("listening", () => r()));
   const received: number[] = [];

@@ -17,8 +17,8 @@ import { assertPrivateNetns } from "./guard.js";
 assertPrivateNetns();
 const IFACE = "127.0.0.1";
 const device = () => {
-  const discovery = mdnsDiscovery({ interface: IFACE });
-  const signaling = lanSignaling({ discovery, interface: IFACE, findTimeoutMs: 2000 });
+  const discovery = mdnsDiscovery({ interface: IFACE })();
+  const signaling = lanSignaling({ discovery, interface: IFACE, findTimeoutMs: 2000 })();
   return Object.assign(signaling, {
     closeAll: async () => {
       await signaling.close();
@@ -125,7 +125,7 @@ describe("lan mailbox hello: challenge–response (docs/protocol.md §8)", () =>
   it("a captured hello and proof replayed byte for byte is refused (4001); the real joiner stays connected, no sequence number burned", async () => {
     const host = device();
     const relay = await sniffingRelay();
-    const joinDiscovery = mdnsDiscovery({ interface: IFACE });
+    const joinDiscovery = mdnsDiscovery({ interface: IFACE })();
     // The joiner reaches the host through the recording relay (its discovery answers the relay's port).
     const viaRelay: Discovery = {
       kind: joinDiscovery.kind,
@@ -140,8 +140,8 @@ describe("lan mailbox hello: challenge–response (docs/protocol.md §8)", () =>
       },
       close: () => joinDiscovery.close(),
     };
-    const joiner = lanSignaling({ discovery: viaRelay, interface: IFACE, findTimeoutMs: 2000 });
-    const finder = mdnsDiscovery({ interface: IFACE });
+    const joiner = lanSignaling({ discovery: viaRelay, interface: IFACE, findTimeoutMs: 2000 })();
+    const finder = mdnsDiscovery({ interface: IFACE })();
     const auth = pairedMailboxAuth();
     try {
       const id = "fedcba9876543210fedcba9876543210";
@@ -227,7 +227,7 @@ describe("lan signaling against a hostile LAN device", () => {
   it("a socket that says the wrong nameplate, garbage, or binary before hello is refused and counted; the real joiner still gets in", async () => {
     const host = device();
     const joiner = device();
-    const discovery = mdnsDiscovery({ interface: IFACE });
+    const discovery = mdnsDiscovery({ interface: IFACE })();
     try {
       const h = await host.host();
       const rec = await discovery.find(h.nameplate, { timeoutMs: 5000 });

@@ -7,6 +7,6 @@ import { assertPrivateNetns } from "../netns/guard.js";
 
 assertPrivateNetns();
 const [iface, nameplate] = process.argv.slice(2);
-const discovery = mdnsDiscovery({ interface: iface! });
+const discovery = mdnsDiscovery({ interface: iface! })();
 await discovery.advertise({ nameplate: nameplate!, address: iface!, port: 4999 });
 console.log("advertised");

@@ -16,9 +16,9 @@ const guard = installNetGuard();
 const [role, iface, nameplate] = process.argv.slice(2);
 if ((role !== "host" && role !== "join") || iface === undefined) throw new Error("usage: host IFACE | join IFACE NAMEPLATE");
 
-const discovery = mdnsDiscovery({ interface: iface });
-const signaling = lanSignaling({ discovery, interface: iface });
-const transport = weriftTransport({ interfaceAddress: iface });
+const discovery = mdnsDiscovery({ interface: iface })();
+const signaling = lanSignaling({ discovery, interface: iface })();
+const transport = weriftTransport({ interfaceAddress: iface })();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 

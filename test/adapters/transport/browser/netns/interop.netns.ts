@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 function nodeEngine(): { engine: SyncEngine; transport: WeriftTransport; channels: Channel[] } {
-  const transport = tapped(weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS }));
+  const transport = tapped(weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS })());
   const engine = createSyncEngine({ transport, signaling: relaySignaling({ url: demo.relayUrl }), deviceName: "node" });
   return { engine, transport, channels: transport.channels };
 }

@@ -43,7 +43,7 @@ async function connectToPage(role: "offerer" | "answerer") {
   await page.waitForFunction(() => "startPeer" in globalThis);
   const fromPage = new Subject<Uint8Array>();
   await page.exposeFunction("toNode", (b64: string) => fromPage.next(Buffer.from(b64, "base64")));
-  const transport = weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS });
+  const transport = weriftTransport({ interfaceAddress: BROWSER_NETNS_ADDRESS })();
   const pageRole: "offerer" | "answerer" = role === "offerer" ? "answerer" : "offerer";
   const pagePath = page.evaluate((r) => (globalThis as unknown as PagePeer).startPeer(r), pageRole);
   const channel: Channel = await transport.connect({

@@ -10,8 +10,8 @@ import { describe, expect, it, registered } from "./vitest-shim.js";
 
 transportCompliance("browser (Chromium)", {
   setup: async () => ({
-    a: browserTransport(),
-    b: browserTransport(),
+    a: browserTransport()(),
+    b: browserTransport()(),
     expectedPath: { kind: "ice", local: "host", remote: "host", protocol: "udp" },
   }),
   teardown: async ({ a, b }) => {
@@ -29,12 +29,12 @@ function tapped() {
       made.push(this);
     }
   }
-  return { made, transport: browserTransport({ RTCPeerConnection: Tap }) };
+  return { made, transport: browserTransport({ RTCPeerConnection: Tap })() };
 }
 
 describe("browser transport (Chromium) extras", () => {
   it("a peer connection dying underneath is transport loss: the other side reports failed", async () => {
-    const a = browserTransport();
+    const a = browserTransport()();
     const b = tapped();
     try {
       const [ca, cb] = await connectPair(a, b.transport);

@@ -20,7 +20,7 @@ interface PageApi {
 
 const w = globalThis as unknown as PageApi;
 const inbox = new Subject<Uint8Array>();
-const transport = browserTransport();
+const transport = browserTransport()();
 let channel: Channel | undefined;
 
 w.fromNode = (b64) => inbox.next(fromB64(b64));

@@ -16,8 +16,8 @@ sh(["ip", "addr", "add", `${A}/32`, "dev", "lo"]);
 sh(["ip", "addr", "add", `${B}/32`, "dev", "lo"]);
 const DARK = `table inet dark {\n chain out {\n type filter hook output priority 0;\n ip saddr ${A} ip daddr ${B} ip protocol udp counter drop\n ip saddr ${B} ip daddr ${A} ip protocol udp counter drop\n }\n}\n`;
 
-const ta = weriftTransport({ interfaceAddress: A });
-const tb = weriftTransport({ interfaceAddress: B });
+const ta = weriftTransport({ interfaceAddress: A })();
+const tb = weriftTransport({ interfaceAddress: B })();
 const first = pipePair();
 const [a, b] = await Promise.all([ta.connect({ role: "offerer", signals: first.a }), tb.connect({ role: "answerer", signals: first.b })]);
 const done = new Subject<void>();
