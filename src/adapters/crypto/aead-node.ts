@@ -17,6 +17,8 @@ export const nodeAead: Aead = {
     return out;
   },
   sealInto,
+  // Uninitialised pool memory is fine here: the frame layer writes every byte (sealInto checks).
+  frameBuffer: (size) => Buffer.allocUnsafe(size),
   open(key, nonce, aad, sealed) {
     checkAeadInputs(key, nonce, aad, sealed);
     if (sealed.length < AEAD_TAG_BYTES) throw new AuthenticationError("sealed data shorter than the tag");
@@ -52,8 +54,10 @@ function sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext
   const c = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: AEAD_TAG_BYTES });
   c.setAAD(aad);
   const body = c.update(plaintext);
-  out.set(body, offset);
   const fin = c.final(); // empty for GCM (a stream mode); kept for correctness
+  // Every byte up to the tag is written (frames may live in uninitialised pool memory).
+  if (body.length + fin.length !== plaintext.length) throw new RangeError("aead produced an unexpected ciphertext length");
+  out.set(body, offset);
   out.set(fin, offset + body.length);
   out.set(c.getAuthTag(), offset + body.length + fin.length);
 }

@@ -244,7 +244,8 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       }
       const s = send;
       const seq = nextSeq(s);
-      const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES);
+      const size = FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES;
+      const out = aead.frameBuffer ? aead.frameBuffer(size) : new Uint8Array(size);
       writeHeader(out, type, s.epoch, seq);
       sealAfterHeader(aead, s.key, seq, out, FRAME_HEADER_BYTES, payload);
       if (type === FrameType.ROTATE_ACK && staged) {

@@ -37,6 +37,18 @@ describe("frames", () => {
     }
   });
 
+  it("node frames live in Buffer pool memory that held other bytes; every byte is written (a noble peer opens each)", () => {
+    const { a, b } = pairedChannels({ seed: 23, aeadA: nodeAead, aeadB: nobleAead });
+    for (const size of [0, 1, 15, 16, 17, 100, 1000, 4000, 5000]) {
+      // Leave stale bytes in the pool slab the next frame is cut from.
+      Buffer.allocUnsafe(Buffer.poolSize >>> 2).fill(0xaa);
+      const payload = new Uint8Array(size).fill(size & 0xff);
+      const frame = a.seal(FrameType.SYNC, payload);
+      expect(frame.length).toBe(FRAME_HEADER_BYTES + size + 16);
+      expect(b.open(frame).payload).toEqual(payload);
+    }
+  });
+
   it("typed refusals: bad header, unknown epoch, replay, too old, authentication", () => {
     const { a, b } = pairedChannels({ seed: 23, replayWindowSize: 64 });
     const f0 = a.seal(FrameType.SYNC, bytes(1));
