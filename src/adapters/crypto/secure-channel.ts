@@ -114,10 +114,10 @@ interface PendingRotation {
 }
 
 /** Seals `plaintext` with nonce(seq) and aad = out[0..headerBytes), writing right after it. */
-function sealAfterHeader(aead: Aead, key: Uint8Array, seq: number, out: Uint8Array, headerBytes: number, plaintext: Uint8Array): void {
+function sealAfterHeader(aead: Aead, key: Uint8Array, nonce: Uint8Array, out: Uint8Array, headerBytes: number, plaintext: Uint8Array): void {
   const aad = out.subarray(0, headerBytes);
-  if (aead.sealInto) aead.sealInto(key, nonceFor(seq), aad, plaintext, out, headerBytes);
-  else out.set(aead.seal(key, nonceFor(seq), aad, plaintext), headerBytes);
+  if (aead.sealInto) aead.sealInto(key, nonce, aad, plaintext, out, headerBytes);
+  else out.set(aead.seal(key, nonce, aad, plaintext), headerBytes);
 }
 
 function checkHelloInputs(side: Side, box: Uint8Array, joinNonce: Uint8Array, hostNonce: Uint8Array): void {
@@ -144,6 +144,8 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
   const { keyStore: store, aead } = options;
   const windowSize = options.replayWindowSize ?? DEFAULT_REPLAY_WINDOW;
   const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  /** Every seal and open writes its nonce here first (public; the AEADs consume it at once). */
+  const nonce = new Uint8Array(new ArrayBuffer(12));
   const random: RandomSource | undefined = options.random;
   const agreement = options.keyAgreement ?? nobleX25519;
   new ReplayWindow(windowSize); // validate the size now, not at the first rotation
@@ -247,7 +249,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       const size = FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES;
       const out = aead.frameBuffer ? aead.frameBuffer(size) : new Uint8Array(size);
       writeHeader(out, type, s.epoch, seq);
-      sealAfterHeader(aead, s.key, seq, out, FRAME_HEADER_BYTES, payload);
+      sealAfterHeader(aead, s.key, nonceFor(seq, nonce), out, FRAME_HEADER_BYTES, payload);
       if (type === FrameType.ROTATE_ACK && staged) {
         // The ACK is our last frame at the old epoch; its send key goes now (forward secrecy).
         store.release(s.key);
@@ -264,7 +266,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         const r = receive.get(h.epoch);
         if (!r) throw new UnknownEpochError(`no receive key for epoch ${h.epoch}`);
         r.window.check(h.seq);
-        const payload = aead.open(r.key, nonceFor(h.seq), frame.subarray(0, FRAME_HEADER_BYTES), frame.subarray(FRAME_HEADER_BYTES));
+        const payload = aead.open(r.key, nonceFor(h.seq, nonce), frame.subarray(0, FRAME_HEADER_BYTES), frame.subarray(FRAME_HEADER_BYTES));
         r.window.commit(h.seq);
         return { type: h.type, epoch: h.epoch, seq: BigInt(h.seq), payload };
       } catch (e) {
@@ -349,7 +351,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       const out = new Uint8Array(SIGNAL_HEADER_BYTES + blob.length + FRAME_TAG_BYTES);
       out[0] = SIGNAL_VERSION;
       writeU64n(out, 1, seq);
-      sealAfterHeader(aead, signalSend.key, seq, out, SIGNAL_HEADER_BYTES, blob);
+      sealAfterHeader(aead, signalSend.key, nonceFor(seq, nonce), out, SIGNAL_HEADER_BYTES, blob);
       return out;
     },
 
@@ -364,7 +366,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         const seq = readU64n(sealed, 1);
         if (seq < 0) throw new BadHeaderError("signal sequence number out of range");
         signalReceive.window.check(seq);
-        const blob = aead.open(signalReceive.key, nonceFor(seq), sealed.subarray(0, SIGNAL_HEADER_BYTES), sealed.subarray(SIGNAL_HEADER_BYTES));
+        const blob = aead.open(signalReceive.key, nonceFor(seq, nonce), sealed.subarray(0, SIGNAL_HEADER_BYTES), sealed.subarray(SIGNAL_HEADER_BYTES));
         signalReceive.window.commit(seq);
         return blob;
       } catch (e) {
