@@ -17,8 +17,6 @@ export const nodeAead: Aead = {
     return out;
   },
   sealInto,
-  // Uninitialised pool memory is fine here: the frame layer writes every byte (sealInto checks).
-  frameBuffer: (size) => Buffer.allocUnsafe(size),
   open(key, nonce, aad, sealed) {
     checkAeadInputs(key, nonce, aad, sealed);
     if (sealed.length < AEAD_TAG_BYTES) throw new AuthenticationError("sealed data shorter than the tag");
@@ -55,7 +53,7 @@ function sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext
   c.setAAD(aad);
   const body = c.update(plaintext);
   const fin = c.final(); // empty for GCM (a stream mode); kept for correctness
-  // Every byte up to the tag is written (frames may live in uninitialised pool memory).
+  // Every byte up to the tag is written (the frame layer reuses arena memory: secure-channel.ts).
   if (body.length + fin.length !== plaintext.length) throw new RangeError("aead produced an unexpected ciphertext length");
   out.set(body, offset);
   out.set(fin, offset + body.length);

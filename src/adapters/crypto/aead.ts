@@ -23,12 +23,6 @@ export interface Aead {
    * for plaintext.length + 16 bytes there). The frame layer uses it to skip one copy.
    */
   sealInto?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
-  /**
-   * Optional: memory for one whole frame, which the frame layer overwrites entirely (header,
-   * then `sealInto`). The node backend hands out Buffer pool slices: a fresh ArrayBuffer per
-   * frame cost more than sealing a 100-byte frame (measured in `npm run bench`, workload 1).
-   */
-  frameBuffer?(size: number): Uint8Array;
 }
 
 /** Shared input checks, so both backends fail identically on misuse. */
