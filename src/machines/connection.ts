@@ -43,6 +43,26 @@ export function reconnectDelay(timings: Timings, failures: number): number {
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : "ConnectFailedError");
 
+/** The liveness questions and re-arm delays, answered by whatever liveness `of` finds (none: count from the start). */
+export function connectionLiveness(of: (context: ConnectionContext) => SessionLiveness | undefined) {
+  return {
+    guards: {
+      /** No authenticated frame for the full peerGoneMs. */
+      peerSilentFullPeriod: ({ context }: { context: ConnectionContext }) => (of(context)?.peerSilentMs() ?? Infinity) >= context.timings.peerGoneMs,
+      /** This link carried no authenticated frame for the full linkStaleMs. */
+      linkSilentFullPeriod: ({ context }: { context: ConnectionContext }) => (of(context)?.linkSilentMs() ?? Infinity) >= context.timings.linkStaleMs,
+    },
+    delays: {
+      /** What is left of peerGoneMs since the last frame. */
+      peerGoneRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.peerGoneMs - (of(context)?.peerSilentMs() ?? 0)),
+      /** What is left of linkStaleMs since this link's last frame (or its opening). */
+      linkStaleRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.linkStaleMs - (of(context)?.linkSilentMs() ?? 0)),
+    },
+  };
+}
+
+const fromContext = connectionLiveness((context) => context.liveness);
+
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -66,20 +86,12 @@ export const connectionMachine = setup({
     dropChannel: assign({ channelId: () => null }),
     noteFailure: assign({ lastFailure: (_, params: { name: string }) => params.name }),
   },
-  guards: {
-    /** No authenticated frame for the full peerGoneMs. */
-    peerSilentFullPeriod: ({ context }) => (context.liveness?.peerSilentMs() ?? Infinity) >= context.timings.peerGoneMs,
-    /** This link carried no authenticated frame for the full linkStaleMs. */
-    linkSilentFullPeriod: ({ context }) => (context.liveness?.linkSilentMs() ?? Infinity) >= context.timings.linkStaleMs,
-  },
+  guards: fromContext.guards,
   delays: {
     connectTimeout: ({ context }) => context.timings.connectTimeoutMs,
     pingInterval: ({ context }) => context.timings.pingIntervalMs,
     reconnectBackoff: ({ context }) => reconnectDelay(context.timings, context.failures),
-    /** What is left of peerGoneMs since the last frame. */
-    peerGoneRemaining: ({ context }) => Math.max(0, context.timings.peerGoneMs - (context.liveness?.peerSilentMs() ?? 0)),
-    /** What is left of linkStaleMs since this link's last frame (or its opening). */
-    linkStaleRemaining: ({ context }) => Math.max(0, context.timings.linkStaleMs - (context.liveness?.linkSilentMs() ?? 0)),
+    ...fromContext.delays,
   },
 }).createMachine({
   id: "connection",

@@ -18,18 +18,24 @@ export interface DeadManOutput {
   readonly reason: "inactivity";
 }
 
+/** The timer's question and its re-arm delay, answered by whatever liveness `of` finds (none: count from the start). */
+export function deadManLiveness(of: (context: DeadManContext) => SessionLiveness | undefined) {
+  return {
+    guards: { idleForFullPeriod: ({ context }: { context: DeadManContext }) => (of(context)?.idleMs() ?? Infinity) >= context.timings.inactivityMs },
+    delays: { inactivityRemaining: ({ context }: { context: DeadManContext }) => Math.max(0, context.timings.inactivityMs - (of(context)?.idleMs() ?? 0)) },
+  };
+}
+
+const fromContext = deadManLiveness((context) => context.liveness);
+
 export const deadManMachine = setup({
   types: {
     context: {} as DeadManContext,
     input: {} as (TimingsInput & LivenessInput) | undefined,
     output: {} as DeadManOutput,
   },
-  guards: {
-    idleForFullPeriod: ({ context }) => (context.liveness?.idleMs() ?? Infinity) >= context.timings.inactivityMs,
-  },
-  delays: {
-    inactivityRemaining: ({ context }) => Math.max(0, context.timings.inactivityMs - (context.liveness?.idleMs() ?? 0)),
-  },
+  guards: fromContext.guards,
+  delays: fromContext.delays,
 }).createMachine({
   id: "deadMan",
   context: ({ input }) => ({ timings: resolveTimings(input?.timings), liveness: input?.liveness }),

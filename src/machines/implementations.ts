@@ -7,8 +7,8 @@
  * `createSyncEngine` passes the real implementations; tests pass fakes the same way.
  */
 import type { ActorSystem, CallbackActorLogic, EventObject, NonReducibleUnknown, PromiseActorLogic } from "xstate";
-import { connectionMachine, type ConnectionContext } from "./connection.js";
-import { deadManMachine, type DeadManContext } from "./deadMan.js";
+import { connectionLiveness, connectionMachine } from "./connection.js";
+import { deadManLiveness, deadManMachine } from "./deadMan.js";
 import { keyRotationMachine } from "./keyRotation.js";
 import { pairingMachine, type PairingActorInput } from "./pairing.js";
 import { sessionMachine } from "./session.js";
@@ -61,21 +61,10 @@ export interface SessionImplementations {
  */
 export function provideSession(impl: SessionImplementations) {
   const { actors, effects, liveness } = impl;
+  // A test's fake world answers the timers' questions instead of the input's liveness.
   const livenessGuards = liveness && {
-    connection: {
-      guards: {
-        peerSilentFullPeriod: ({ context }: { context: ConnectionContext }) => liveness.peerSilentMs() >= context.timings.peerGoneMs,
-        linkSilentFullPeriod: ({ context }: { context: ConnectionContext }) => liveness.linkSilentMs() >= context.timings.linkStaleMs,
-      },
-      delays: {
-        peerGoneRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.peerGoneMs - liveness.peerSilentMs()),
-        linkStaleRemaining: ({ context }: { context: ConnectionContext }) => Math.max(0, context.timings.linkStaleMs - liveness.linkSilentMs()),
-      },
-    },
-    deadMan: {
-      guards: { idleForFullPeriod: ({ context }: { context: DeadManContext }) => liveness.idleMs() >= context.timings.inactivityMs },
-      delays: { inactivityRemaining: ({ context }: { context: DeadManContext }) => Math.max(0, context.timings.inactivityMs - liveness.idleMs()) },
-    },
+    connection: connectionLiveness(() => liveness),
+    deadMan: deadManLiveness(() => liveness),
   };
   return sessionMachine.provide({
     actors: {
