@@ -30,18 +30,31 @@ export function x25519Shared(secret: Uint8Array, peerPublic: Uint8Array): Uint8A
 export function x25519SharedInto(out: Uint8Array, secret: Uint8Array, peerPublic: Uint8Array): void {
   abytes(out, "x25519 output", X25519_BYTES);
   abytes(secret, "x25519 secret", X25519_BYTES);
-  if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_BYTES) {
-    throw new RotationError("X25519 public key must be 32 bytes");
-  }
+  checkPeerPublic(peerPublic);
   let shared: Uint8Array;
   try {
     shared = x25519.getSharedSecret(secret, peerPublic);
   } catch {
     throw new RotationError("X25519 public key refused (low order)");
   }
+  // noble already refuses an all-zero result; the check stays ours so the rule does not depend
+  // on a library default.
+  takeShared(out, shared);
+}
+
+/** A peer's X25519 public key must be 32 bytes (RotationError otherwise). Shared by both backends. */
+export function checkPeerPublic(peerPublic: unknown): asserts peerPublic is Uint8Array {
+  if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_BYTES) {
+    throw new RotationError("X25519 public key must be 32 bytes");
+  }
+}
+
+/**
+ * Copies a DH result into `out` and zeroes the result, also when refused: an all-zero shared
+ * secret (a low-order peer key) is a RotationError. Shared by both backends.
+ */
+export function takeShared(out: Uint8Array, shared: Uint8Array): void {
   try {
-    // noble already refuses an all-zero result; keep the check local so the rule does not
-    // depend on a library default.
     let acc = 0;
     for (const b of shared) acc |= b;
     if (acc === 0) throw new RotationError("X25519 public key refused (low order)");

@@ -10,11 +10,11 @@
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { offHeap } from "./bytes.js";
+import { checkPeerPublic, takeShared, X25519_BYTES } from "./dh.js";
 import { KeyStoreWipedError, RotationError } from "./errors.js";
 import type { KeyAgreement } from "./key-agreement.js";
 import { fillRandom } from "./random.js";
 
-const X25519_BYTES = 32;
 // DER headers of an X25519 SubjectPublicKeyInfo and PrivateKeyInfo (RFC 8410); the key follows.
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
@@ -57,9 +57,7 @@ export const nodeX25519: KeyAgreement = {
       publicKey: rawPublic(publicKey),
       agreeInto(out, peerPublic) {
         if (!privateKey) throw new KeyStoreWipedError("ephemeral key destroyed");
-        if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_BYTES) {
-          throw new RotationError("X25519 public key must be 32 bytes");
-        }
+        checkPeerPublic(peerPublic);
         if (!(out instanceof Uint8Array) || out.length !== X25519_BYTES) throw new RangeError("x25519 output: expected 32 bytes");
         let shared: Buffer;
         try {
@@ -68,14 +66,7 @@ export const nodeX25519: KeyAgreement = {
           // OpenSSL refuses malformed keys and an all-zero result (a low-order peer key).
           throw new RotationError("X25519 public key refused (low order)");
         }
-        try {
-          let acc = 0;
-          for (const b of shared) acc |= b;
-          if (acc === 0) throw new RotationError("X25519 public key refused (low order)");
-          out.set(shared);
-        } finally {
-          shared.fill(0);
-        }
+        takeShared(out, shared);
       },
       destroy() {
         privateKey = undefined;
