@@ -4,11 +4,9 @@
  * test clock holds no timers, and events$ completes with ended{reason}.
  */
 import { describe, expect, it } from "vitest";
-import { Subject, merge } from "rxjs";
 import { generateCode } from "../../src/adapters/crypto/index.js";
-import { createYjsCrdt } from "../../src/adapters/crdt/yjs.js";
-import type { Crdt, CrdtMessage } from "../../src/adapters/crdt/types.js";
 import { createEnginePair, probeEngine, type EnginePair } from "../../src/testing/index.js";
+import { evilCrdt } from "../helpers/evil-crdt.js";
 import { collectEvents, expectForgotten, watchKeys } from "./helpers.js";
 
 function watched(p: EnginePair) {
@@ -21,34 +19,6 @@ async function pairAndEdit(p: EnginePair): Promise<void> {
   p.b.doc.getMap("prefs").set("lang", "de");
   await p.settle();
   expect(p.a.doc.getMap("prefs").size).toBe(2);
-}
-
-/** A Yjs binding whose outbound stream can be fed garbage (a broken peer, but with the keys). */
-function evilCrdt(): { crdt: Crdt; inject: (m: CrdtMessage) => void } {
-  const inner = createYjsCrdt();
-  const extra = new Subject<CrdtMessage>();
-  const crdt: Crdt = {
-    kind: "evil-yjs",
-    doc: inner.doc,
-    awareness: inner.awareness,
-    outbound$: merge(inner.outbound$, extra),
-    changes$: inner.changes$,
-    synced$: inner.synced$,
-    get destroyed() {
-      return inner.destroyed;
-    },
-    syncStart: () => inner.syncStart(),
-    receive: (m) => inner.receive(m),
-    setPresence: (x) => inner.setPresence(x),
-    markActive: () => inner.markActive(),
-    peers: () => inner.peers(),
-    forgetPeers: () => inner.forgetPeers(),
-    destroy: () => {
-      extra.complete();
-      inner.destroy();
-    },
-  };
-  return { crdt, inject: (m) => extra.next(m) };
 }
 
 describe("engine: forgetting on every end path", () => {
