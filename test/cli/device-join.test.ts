@@ -7,22 +7,13 @@
  */
 import { createServer } from "node:net";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { completeCode } from "../../src/adapters/crypto/code.js";
 import { codeCompleter } from "../../src/cli/code-prompt.js";
 import { ARGV_CODE_WARNING, runDevice } from "../../src/cli/device.js";
-import { createRelayServer, type RelayServer } from "../../src/relay/index.js";
-import { lethe } from "./helpers.js";
+import { lethe, loopbackRelay } from "./helpers.js";
 
-let relay: RelayServer;
-let url: string;
-beforeAll(async () => {
-  relay = createRelayServer({ port: 0, host: "127.0.0.1", log: false });
-  url = (await relay.start()).url;
-});
-afterAll(async () => {
-  await relay?.stop();
-});
+const relay = loopbackRelay();
 
 const capture = (stdin?: string) => {
   const out: string[] = [];
@@ -62,7 +53,7 @@ describe("lethe device --join: failures exit at once with the documented code", 
 
   it("an unknown nameplate exits 3 as soon as the relay says so", async () => {
     const c = capture();
-    expect(await runDevice(["--join", "4242-crossover-clockwork", "--relay", url, "--interface", "127.0.0.1"], c.io)).toBe(3);
+    expect(await runDevice(["--join", "4242-crossover-clockwork", "--relay", relay.url, "--interface", "127.0.0.1"], c.io)).toBe(3);
     expect(c.err.join("\n")).toContain("NameplateNotFoundError");
     expect(c.out).toContain("ended: user");
   });
@@ -95,9 +86,9 @@ describe("lethe device --join: the code stays out of argv", () => {
 
   it("a code piped on stdin pairs (no warning); a code in argv pairs too, with the warning", async () => {
     for (const viaArgv of [false, true]) {
-      const host = lethe(["device", "--host", "--relay", url, "--interface", "127.0.0.1"]);
+      const host = lethe(["device", "--host", "--relay", relay.url, "--interface", "127.0.0.1"]);
       const code = (await host.line(/^code: /)).slice(6);
-      const joiner = lethe(["device", "--join", ...(viaArgv ? [code] : []), "--relay", url, "--interface", "127.0.0.1"], { keepStdin: true });
+      const joiner = lethe(["device", "--join", ...(viaArgv ? [code] : []), "--relay", relay.url, "--interface", "127.0.0.1"], { keepStdin: true });
       if (!viaArgv) joiner.child.stdin!.end(`${code}\n`);
       const [h, j] = await Promise.all([host.exited, joiner.exited]);
       expect([h.code, j.code], JSON.stringify({ h, j })).toEqual([0, 0]);
@@ -106,7 +97,7 @@ describe("lethe device --join: the code stays out of argv", () => {
   }, 60_000);
 
   it("on a terminal: a prompt with Tab completion of the words (through a real pseudo-terminal), then pairs", async () => {
-    const host = lethe(["device", "--host", "--relay", url, "--interface", "127.0.0.1"]);
+    const host = lethe(["device", "--host", "--relay", relay.url, "--interface", "127.0.0.1"]);
     const code = (await host.line(/^code: /)).slice(6);
     const [nameplate, w1, w2] = code.split("-") as [string, string, string];
     // The shortest prefix of each word that completes to it alone.
@@ -116,7 +107,7 @@ describe("lethe device --join: the code stays out of argv", () => {
     };
     const p1 = prefix(`${nameplate} `, w1);
     const p2 = prefix(`${nameplate}-${w1}-`, w2);
-    const joiner = lethe(["device", "--join", "--relay", url, "--interface", "127.0.0.1"], { tty: true });
+    const joiner = lethe(["device", "--join", "--relay", relay.url, "--interface", "127.0.0.1"], { tty: true });
     await until(() => joiner.stdout().includes("code (Tab completes words): "));
     // The person types the nameplate, a space, a few letters, Tab (completes word 1 and its dash),
     // then a few letters of word 2 and Tab again, and Enter.

@@ -5,18 +5,10 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createRelayServer, type RelayServer } from "../../src/relay/index.js";
+import { expect, it } from "vitest";
+import { loopbackRelay } from "./helpers.js";
 
-let relay: RelayServer;
-let url: string;
-beforeAll(async () => {
-  relay = createRelayServer({ port: 0, host: "127.0.0.1", log: false });
-  url = (await relay.start()).url;
-});
-afterAll(async () => {
-  await relay?.stop();
-});
+const relay = loopbackRelay();
 
 function device(args: string[]) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/lethe.ts", "device", ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -42,9 +34,9 @@ function device(args: string[]) {
 }
 
 it("host and joiner as two processes over a relay on loopback: same doc-hash, exit 0", async () => {
-  const host = device(["--host", "--relay", url, "--interface", "127.0.0.1", "--edits", "test/cli/fixtures/host-edits.json"]);
+  const host = device(["--host", "--relay", relay.url, "--interface", "127.0.0.1", "--edits", "test/cli/fixtures/host-edits.json"]);
   const code = (await Promise.race([host.line(/^code: /), host.exited.then((r) => { throw new Error(`host exited: ${JSON.stringify(r)}`); })])).slice(6);
-  const joiner = await device(["--join", code, "--relay", url, "--interface", "127.0.0.1", "--edits", "test/cli/fixtures/join-edits.json"]).exited;
+  const joiner = await device(["--join", code, "--relay", relay.url, "--interface", "127.0.0.1", "--edits", "test/cli/fixtures/join-edits.json"]).exited;
   const h = await host.exited;
   if (h.code !== 0 || joiner.code !== 0) console.log(h, joiner);
   expect(h.code).toBe(0);

@@ -6,26 +6,17 @@
  * write both arrive). A no ends both sessions with the wipe and exit 3.
  */
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readCode } from "../../src/cli/code-prompt.js";
 import { pipedLines } from "../../src/cli/line-input.js";
 import { askWordsMatch, VERIFY_QUESTION } from "../../src/cli/verify-prompt.js";
-import { createRelayServer, type RelayServer } from "../../src/relay/index.js";
-import { lethe, type LetheRun } from "./helpers.js";
+import { lethe, loopbackRelay, type LetheRun } from "./helpers.js";
 
-let relay: RelayServer;
-let url: string;
-beforeAll(async () => {
-  relay = createRelayServer({ port: 0, host: "127.0.0.1", log: false });
-  url = (await relay.start()).url;
-});
-afterAll(async () => {
-  await relay?.stop();
-});
+const relay = loopbackRelay();
 
 const WORDS = /^verify: ([a-z]+(?: [a-z]+){3})\r?$/;
 const words = async (run: LetheRun) => WORDS.exec(await run.line(WORDS))![1]!;
-const device = (...args: string[]) => ["device", ...args, "--relay", url, "--interface", "127.0.0.1"];
+const device = (...args: string[]) => ["device", ...args, "--relay", relay.url, "--interface", "127.0.0.1"];
 
 /** Poll output a child process produces in real time (as test/cli/device-join.test.ts does). */
 async function until(ok: () => boolean, ms = 20_000): Promise<void> {

@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { createRelayServer, type RelayServer } from "../../src/relay/index.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -70,5 +72,23 @@ export function lethe(args: readonly string[], o: LetheOptions = {}): LetheRun {
     },
     stdout: () => stdout,
     write: (text) => child.stdin!.write(text),
+  };
+}
+
+/** A relay on loopback for the whole file: started before its tests, stopped after them. */
+export function loopbackRelay(): { readonly url: string } {
+  let server: RelayServer | undefined;
+  let url = "";
+  beforeAll(async () => {
+    server = createRelayServer({ port: 0, host: "127.0.0.1", log: false });
+    url = (await server.start()).url;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get url() {
+      return url;
+    },
   };
 }
