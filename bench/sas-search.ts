@@ -25,19 +25,11 @@ import { randomBytes } from "@noble/hashes/utils.js";
 import { createKeyStore } from "../src/adapters/crypto/key-store.js";
 import { createPairingHandshake, type PairingHandshake, type PairingRole } from "../src/adapters/crypto/pairing.js";
 import { grindMatchingWords } from "../test/runtime/sas-grind.js";
+import { cpuMsSince, median } from "./lib/stats.js";
 
 const runs = Number(process.argv[2] ?? 1);
 const attempts = Number(process.argv[3] ?? 2000);
 const identity = new TextEncoder().encode("lethe/v1");
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const code = () => new TextEncoder().encode(`7-${Buffer.from(randomBytes(6)).toString("hex")}`);
 const start = (role: PairingRole, password: Uint8Array) => createPairingHandshake({ role, password: password.slice(), keyStore: createKeyStore() });
 
@@ -57,14 +49,14 @@ function pair(host: PairingHandshake, join: PairingHandshake): string {
 function honestSide(): number {
   const password = code();
   const peer = start("join", password);
-  const t = cpu();
+  const t = process.cpuUsage();
   const us = start("host", password);
   peer.acceptCommitment(us.commitment);
   const ours = us.receive(peer.message);
   us.confirm(peer.receive(us.message));
   peer.confirm(ours);
   us.sas();
-  return cpu() - t;
+  return cpuMsSince(t);
 }
 
 /**
@@ -112,9 +104,9 @@ function oldSearch(): { ms: number; candidates: number } {
     hs.acceptCommitment(new Uint8Array(32));
     return hs.message;
   };
-  const t = cpu();
+  const t = process.cpuUsage();
   const found = grindMatchingWords({ password, identity, laptopMessage: message(), phoneMessage: message(), random: randomBytes });
-  return { ms: cpu() - t, candidates: found.candidates };
+  return { ms: cpuMsSince(t), candidates: found.candidates };
 }
 
 for (let i = 0; i < 20; i++) honestSide(); // warm-up
@@ -123,13 +115,13 @@ for (let i = 0; i < 100; i++) honest.push(honestSide());
 
 let matches = 0;
 let held: { heldPhone: string[]; heldLaptop: string[] } | undefined;
-const t0 = cpu();
+const t0 = process.cpuUsage();
 for (let i = 0; i < attempts; i++) {
   const r = attack();
   held ??= r;
   if (r.match) matches++;
 }
-const attackMs = cpu() - t0;
+const attackMs = cpuMsSince(t0);
 console.log(`commit-then-reveal: when Mallory's message toward the phone is fixed she holds [${held!.heldPhone.join(", ")}] from it;`);
 console.log(`  toward the laptop [${held!.heldLaptop.join(", ")}] (32 bytes, a hash): no device SPAKE2 message, so the search has nothing to search over`);
 console.log(`  ${attempts} attacks in her best order: the words matched ${matches} times (expected ${attempts} × 2^-32 ≈ ${(attempts / 2 ** 32).toExponential(1)}); ${(attackMs / attempts).toFixed(2)} ms CPU per attempt, each one a visible pairing`);
