@@ -12,13 +12,12 @@
  * entropy it chooses and sends them to the child masked, so the child never holds them itself.
  */
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getRandomValues } from "node:crypto";
-import { build } from "esbuild";
+import { bundleFixture, runProcess } from "../helpers/fixture-process.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { passwordToScalar, SPAKE2_S_HEX } from "../../src/adapters/crypto/spake2.js";
@@ -85,19 +84,6 @@ function spake2Spec(handshakes: number, salt: string) {
   return { code, handshakes: list, needles };
 }
 
-function run(cmd: string, args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    child.stdin.end(stdin);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 const EXPECTED_ENDS: Record<string, [string, string]> = {
   user: ["peerEnded", "user"],
   inactivity: ["inactivity", "inactivity"],
@@ -114,20 +100,10 @@ describe("memory scan after every end path", () => {
     let report: ScanReport;
     try {
       const out = join(dir, "scan-sessions.mjs");
-      await build({
-        entryPoints: [join(here, "fixtures", "scan-sessions.ts")],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        outfile: out,
-        logLevel: "silent",
-        external: ["vitest"],
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      });
+      await bundleFixture(join(here, "fixtures", "scan-sessions.ts"), out);
       // LETHE_SCAN_NODE_FLAGS: extra V8 flags for measuring hardening options (e.g. --clear-free-memory).
       const extra = (process.env["LETHE_SCAN_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
-      const r = await run(process.execPath, ["--expose-gc", ...extra, out], JSON.stringify({ default: spake2Spec(8, "default"), hardened: spake2Spec(8, "hardened") }));
+      const r = await runProcess(process.execPath, ["--expose-gc", ...extra, out], JSON.stringify({ default: spake2Spec(8, "default"), hardened: spake2Spec(8, "hardened") }));
       const line = r.stdout.trim().split("\n").at(-1) ?? "{}";
       report = JSON.parse(line) as ScanReport;
       // LETHE_SCAN_REPORT=FILE keeps the whole report (every figure per session) for docs/threat-model.md.
