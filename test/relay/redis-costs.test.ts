@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
-import { getText, metric, rawClient, redisPrefix, REDIS_URL, startRelay } from "./helpers.js";
+import { getText, metric, rawClient, redisPrefix, REDIS_URL, startRelay, type RawClient } from "./helpers.js";
 import { monitorRedis } from "./redis-monitor.js";
 
 const p = redisPrefix();
@@ -22,9 +22,8 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
     });
     // Every script is loaded (EVAL once, then EVALSHA; a script Redis has not seen yet costs a
     // NOSCRIPT round trip) by one whole pairing before counting, and that pairing is over.
-    const pairOnce = async (a: string, b: string): Promise<void> => {
-      const h = await rawClient(r.url, a);
-      const j = await rawClient(r.url, b);
+    /** One pairing's requests: host, post (held), join, post (delivered), the blob read, both close. */
+    const exchange = async (h: RawClient, j: RawClient): Promise<void> => {
       const hosted = await h.req({ t: "host" });
       await h.req({ t: "post", m: hosted["m"], b: "AAEC" });
       const joined = await j.req({ t: "join", nameplate: hosted["nameplate"] });
@@ -32,6 +31,11 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
       await h.next((f) => f.t === "blob");
       await h.req({ t: "close", m: hosted["m"] });
       await j.req({ t: "close", m: joined["m"] });
+    };
+    const pairOnce = async (a: string, b: string): Promise<void> => {
+      const h = await rawClient(r.url, a);
+      const j = await rawClient(r.url, b);
+      await exchange(h, j);
       h.close();
       j.close();
       await Promise.all([h.closed, j.closed]);
@@ -42,13 +46,7 @@ describe("Redis cost of a pairing", { timeout: 20_000 }, () => {
     sent.length = 0;
     const host = await rawClient(r.url, "127.94.0.1");
     const join = await rawClient(r.url, "127.94.0.2");
-    const hosted = await host.req({ t: "host" });
-    await host.req({ t: "post", m: hosted["m"], b: "AAEC" });
-    const joined = await join.req({ t: "join", nameplate: hosted["nameplate"] });
-    await join.req({ t: "post", m: joined["m"], b: "AwQF" });
-    await host.next((f) => f.t === "blob");
-    await host.req({ t: "close", m: hosted["m"] });
-    await join.req({ t: "close", m: joined["m"] });
+    await exchange(host, join);
     const text = (await getText(r.url.replace("ws:", "http:") + "/metrics")).body;
     await monitor.sync(p.redis);
     const pairing = sent.filter((c) => c === "evalsha" || c === "eval");
