@@ -13,12 +13,10 @@ import { describe, expect, it } from "vitest";
 import { map } from "rxjs";
 import { createKeyStore, createPairingHandshake, parseCode } from "../../src/adapters/crypto/index.js";
 import type { Signaling, SignalingSession } from "../../src/adapters/signaling/types.js";
-import { createYjsCrdt } from "../../src/adapters/crdt/yjs.js";
 import { decodePairingEnvelope, encodePairingEnvelope, type PairingEnvelope } from "../../src/runtime/codec.js";
-import { createSyncEngine } from "../../src/runtime/engine.js";
-import type { EngineEvent, SyncEngine } from "../../src/runtime/index.js";
-import { createMemoryNetwork, createPrng, TestClock } from "../../src/testing/index.js";
+import type { EngineEvent } from "../../src/runtime/index.js";
 import { collectEvents, expectForgotten, watchKeys } from "./helpers.js";
+import { seededDevices } from "./mitm.js";
 
 /** The joiner's nameplate session with every arriving pairing message passed through `alter`. */
 function tampered(inner: Signaling, alter: (m: PairingEnvelope) => PairingEnvelope): Signaling {
@@ -33,19 +31,7 @@ function tampered(inner: Signaling, alter: (m: PairingEnvelope) => PairingEnvelo
 }
 
 function setup(seed: string, joinSignaling?: (s: Signaling) => Signaling) {
-  const clock = new TestClock();
-  const network = createMemoryNetwork({ seed, clock });
-  const prng = createPrng(`commit:${seed}`);
-  const make = (name: string, wrap?: (s: Signaling) => Signaling): SyncEngine => {
-    const device = network.device(name);
-    return createSyncEngine({
-      ...device,
-      signaling: wrap ? wrap(device.signaling) : device.signaling,
-      random: (n) => prng.bytes(n),
-      crdt: createYjsCrdt({ clientId: prng.int(1, 2 ** 31) }),
-      clock,
-    });
-  };
+  const { clock, network, make } = seededDevices({ seed, prngSeed: `commit:${seed}` });
   return { clock, network, laptop: make("laptop"), phone: make("phone", joinSignaling) };
 }
 

@@ -131,12 +131,15 @@ function hostileRelay(inner: Signaling, redirect: Map<string, string>): Signalin
 
 export type MalloryStrategy = "relay" | "grind" | "phoneFirst";
 
-export function createMitmSetup(o: { seed: string; verify: boolean; strategy?: MalloryStrategy }): MitmSetup {
+/**
+ * Engines on one seeded memory network and TestClock, their randomness from `prngSeed`; `make`
+ * may wrap a device's signaling (a hostile relay, a tampering one).
+ */
+export function seededDevices(o: { seed: string; prngSeed: string; verify?: boolean }) {
   const clock = new TestClock();
   const network = createMemoryNetwork({ seed: o.seed, clock });
-  const prng = createPrng(`mitm:${o.seed}`);
-  const redirect = new Map<string, string>();
-  const make = (name: Leg, signaling?: (s: Signaling) => Signaling) => {
+  const prng = createPrng(o.prngSeed);
+  const make = (name: string, signaling?: (s: Signaling) => Signaling): SyncEngine => {
     const device = network.device(name);
     return createSyncEngine({
       ...device,
@@ -144,9 +147,15 @@ export function createMitmSetup(o: { seed: string; verify: boolean; strategy?: M
       random: (n) => prng.bytes(n),
       crdt: createYjsCrdt({ clientId: prng.int(1, 2 ** 31) }),
       clock,
-      verify: o.verify,
+      ...(o.verify === undefined ? {} : { verify: o.verify }),
     });
   };
+  return { clock, network, prng, make };
+}
+
+export function createMitmSetup(o: { seed: string; verify: boolean; strategy?: MalloryStrategy }): MitmSetup {
+  const { clock, network, prng, make } = seededDevices({ seed: o.seed, prngSeed: `mitm:${o.seed}`, verify: o.verify });
+  const redirect = new Map<string, string>();
   const laptop = make("laptop");
   const phone = make("phone", (s) => hostileRelay(s, redirect));
   const mallory = createMallory(network, redirect, (n) => prng.bytes(n), o.strategy ?? "relay");
