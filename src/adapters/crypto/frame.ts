@@ -72,7 +72,7 @@ export function readHeader(frame: Uint8Array, maxFrameBytes: number): FrameHeade
  * The 12-byte GCM nonce for a sequence number, written into `out` (a channel reuses one: a fresh
  * 12-byte array handed to node:crypto is copied off the V8 heap first, ~1 µs per frame).
  */
-export function nonceFor(seq: number, out: Uint8Array = new Uint8Array(12)): Uint8Array {
+export function nonceFor(seq: number, out: Uint8Array): Uint8Array {
   out[0] = out[1] = out[2] = out[3] = 0;
   writeU64n(out, 4, seq);
   return out;
