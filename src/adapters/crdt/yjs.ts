@@ -52,6 +52,28 @@ function takeBytes(e: encoding.Encoder): Uint8Array {
   return bytes;
 }
 
+/**
+ * y-protocols' `writeUpdate` message (varUint messageYjsUpdate, varUint length, the update),
+ * byte for byte, in one exact-size array: a lib0 encoder allocates, copies and (for us) zeroes
+ * a large update twice over (grown chunk, then `toUint8Array`), ~4 µs per 16 KB value.
+ */
+export function updateMessage(update: Uint8Array): Uint8Array {
+  const n = update.length;
+  let lengthBytes = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 0x80)) lengthBytes++;
+  const out = new Uint8Array(1 + lengthBytes + n);
+  out[0] = syncProtocol.messageYjsUpdate; // < 0x80: one varUint byte
+  let pos = 1;
+  let v = n;
+  while (v > 0x7f) {
+    out[pos++] = 0x80 | (v & 0x7f);
+    v = Math.floor(v / 0x80);
+  }
+  out[pos++] = v;
+  out.set(update, pos);
+  return out;
+}
+
 /** Zeroes every Uint8Array inside a value Yjs stores (JSON-like trees; depth bounded). */
 function zeroBinaries(v: unknown, depth = 0): void {
   if (depth > 64 || v === null || typeof v !== "object") return;
@@ -116,7 +138,7 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
   const onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin !== WIPE) {
       changes.next({ kind: "doc", origin: origin === REMOTE ? "remote" : "local" });
-      if (origin !== REMOTE) emitSync((e) => syncProtocol.writeUpdate(e, update));
+      if (origin !== REMOTE) outbound.next({ kind: "sync", bytes: updateMessage(update) });
     }
     // Yjs made this array for the 'update' listeners; when ours is the only one, nobody else
     // will read it, so its copy of the content goes now rather than with the GC.
