@@ -74,6 +74,13 @@ export function updateMessage(update: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Yjs' own test (writeUpdateMessageFromTransaction) for "this transaction has an update to send". */
+function changedDoc(tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
+  return false;
+}
+
 /** Zeroes every Uint8Array inside a value Yjs stores (JSON-like trees; depth bounded). */
 function zeroBinaries(v: unknown, depth = 0): void {
   if (depth > 64 || v === null || typeof v !== "object") return;
@@ -211,6 +218,33 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     if (isStep2) step2Applied = true;
   };
 
+  /**
+   * Runs `receive` in one remote transaction. When ours is the doc's only 'update' listener it is
+   * detached meanwhile: Yjs encodes an update for its listeners after every transaction, and for a
+   * remote one we would only zero it (a 16 KB value cost a 16 KB encode, a 32 KB grown lib0
+   * chunk and a memset, and left one more copy of the content for the GC). The change is then
+   * reported from the transaction itself, by the test Yjs uses to decide an update has content.
+   * With other 'update' listeners (the host's), Yjs encodes anyway and `onUpdate` reports it.
+   */
+  const applyRemote = (receive: () => void): void => {
+    // Inside someone's open transaction the cleanup (and so `afterState`) comes later: no detaching.
+    if (!onlyUpdateListener() || doc._transaction !== null) {
+      Y.transact(doc, receive, REMOTE, false);
+      return;
+    }
+    let tr: Y.Transaction | undefined;
+    doc.off("update", onUpdate);
+    try {
+      Y.transact(doc, (t) => {
+        tr = t;
+        receive();
+      }, REMOTE, false);
+    } finally {
+      doc.on("update", onUpdate);
+      if (tr !== undefined && changedDoc(tr)) changes.next({ kind: "doc", origin: "remote" });
+    }
+  };
+
   const announceSynced = (): void => {
     if (!step2Applied) return;
     step2Applied = false;
@@ -259,7 +293,7 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     receive(message) {
       alive();
       try {
-        receiveOne(message);
+        applyRemote(() => receiveOne(message));
       } finally {
         announceSynced();
       }
@@ -267,12 +301,11 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     receiveBatch(messages) {
       alive();
       try {
-        if (messages.length === 1) return receiveOne(messages[0]!);
         // One remote transaction for the whole batch: every nested applyUpdate joins it, so Yjs
         // runs its cleanup (observers, the update event and its re-encoding) once, not per message.
-        Y.transact(doc, () => {
+        applyRemote(() => {
           for (const m of messages) receiveOne(m);
-        }, REMOTE, false);
+        });
       } finally {
         announceSynced();
       }
