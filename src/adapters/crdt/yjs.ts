@@ -19,7 +19,10 @@
  *   bytes were copied out, the state update we answer a sync step 1 with, and lib0's module-level
  *   string scratch buffer (every string Yjs encodes passes through it) at destroy, and the update
  *   array Yjs hands to 'update' listeners when ours is the only listener (else the app's
- *   listeners share it, and it is left alone).
+ *   listeners share it, and it is left alone). While the peer's updates are applied, ours is
+ *   detached when it is the only one, so Yjs makes no such copy of remote content at all.
+ * - A local update's sync message is built in one exact-size array (`updateMessage`, the bytes of
+ *   y-protocols' `writeUpdate`): a lib0 encoder would grow, copy and need zeroing twice.
  * - The bytes of every message on `outbound$` belong to the consumer (the runtime), which zeroes
  *   them once packed into a frame or dropped.
  */
