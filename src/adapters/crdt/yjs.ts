@@ -159,6 +159,28 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     const set = observers?.get("update");
     return set !== undefined && set.size === 1 && set.has(onUpdate);
   };
+  /**
+   * Yjs encodes an update after every transaction that has 'update' listeners; for the peer's
+   * transactions ours would only zero it (a 16 KB value cost a 16 KB encode, a 32 KB grown lib0
+   * chunk and a memset, and left one more copy of the content for the GC). So when ours is the
+   * only listener it is taken off between a remote transaction's cleanup (observers done) and
+   * Yjs' update check for it, and the change is reported from the transaction by Yjs' own
+   * has-content test. It is back before the next transaction's check: a local transaction an
+   * observer opened meanwhile (a store binding answering the peer) is sent as always.
+   */
+  let detached = false;
+  const attach = (): void => {
+    if (!detached) return;
+    detached = false;
+    doc.on("update", onUpdate);
+  };
+  const onTransactionCleanup = (tr: Y.Transaction): void => {
+    if (tr.origin === REMOTE && (detached ? !doc._observers.has("update") : onlyUpdateListener())) {
+      if (!detached) doc.off("update", onUpdate);
+      detached = true;
+      if (changedDoc(tr)) changes.next({ kind: "doc", origin: "remote" });
+    } else attach();
+  };
   const onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
@@ -174,6 +196,10 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     changes.next({ kind: "awareness", origin: origin === REMOTE ? "remote" : "local" });
   };
   doc.on("update", onUpdate);
+  doc.on("afterTransactionCleanup", onTransactionCleanup);
+  // If a cleanup throws after we stepped off, the next transaction still finds us listening.
+  doc.on("beforeTransaction", attach);
+  doc.on("afterAllTransactions", attach);
   awareness.on("update", onAwarenessUpdate);
   awareness.on("change", onAwarenessChange);
 
@@ -219,33 +245,6 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
       throw new CrdtDecodeError("the peer's Yjs update could not be applied", { cause: err });
     }
     if (isStep2) step2Applied = true;
-  };
-
-  /**
-   * Runs `receive` in one remote transaction. When ours is the doc's only 'update' listener it is
-   * detached meanwhile: Yjs encodes an update for its listeners after every transaction, and for a
-   * remote one we would only zero it (a 16 KB value cost a 16 KB encode, a 32 KB grown lib0
-   * chunk and a memset, and left one more copy of the content for the GC). The change is then
-   * reported from the transaction itself, by the test Yjs uses to decide an update has content.
-   * With other 'update' listeners (the host's), Yjs encodes anyway and `onUpdate` reports it.
-   */
-  const applyRemote = (receive: () => void): void => {
-    // Inside someone's open transaction the cleanup (and so `afterState`) comes later: no detaching.
-    if (!onlyUpdateListener() || doc._transaction !== null) {
-      Y.transact(doc, receive, REMOTE, false);
-      return;
-    }
-    let tr: Y.Transaction | undefined;
-    doc.off("update", onUpdate);
-    try {
-      Y.transact(doc, (t) => {
-        tr = t;
-        receive();
-      }, REMOTE, false);
-    } finally {
-      doc.on("update", onUpdate);
-      if (tr !== undefined && changedDoc(tr)) changes.next({ kind: "doc", origin: "remote" });
-    }
   };
 
   const announceSynced = (): void => {
@@ -296,7 +295,7 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     receive(message) {
       alive();
       try {
-        applyRemote(() => receiveOne(message));
+        receiveOne(message);
       } finally {
         announceSynced();
       }
@@ -304,11 +303,12 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
     receiveBatch(messages) {
       alive();
       try {
+        if (messages.length === 1) return receiveOne(messages[0]!);
         // One remote transaction for the whole batch: every nested applyUpdate joins it, so Yjs
         // runs its cleanup (observers, the update event and its re-encoding) once, not per message.
-        applyRemote(() => {
+        Y.transact(doc, () => {
           for (const m of messages) receiveOne(m);
-        });
+        }, REMOTE, false);
       } finally {
         announceSynced();
       }
@@ -342,6 +342,9 @@ export function createYjsCrdt(options: YjsCrdtOptions = {}): Crdt {
       if (destroyed) return;
       destroyed = true;
       doc.off("update", onUpdate);
+      doc.off("afterTransactionCleanup", onTransactionCleanup);
+      doc.off("beforeTransaction", attach);
+      doc.off("afterAllTransactions", attach);
       awareness.off("update", onAwarenessUpdate);
       awareness.off("change", onAwarenessChange);
       // Forget the content: zero the binary values, delete everything (GC drops deleted

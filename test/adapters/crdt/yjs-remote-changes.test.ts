@@ -47,4 +47,30 @@ describe("remote changes", () => {
       c.destroy();
     });
   }
+
+  it("sends a local edit an observer makes while the peer's update is applied (a store binding answering)", () => {
+    const c = createYjsCrdt();
+    const out: CrdtMessage[] = [];
+    c.outbound$.subscribe((m) => out.push(m));
+    const m = c.doc.getMap<string | Uint8Array>("m");
+    m.observe((_e, tr) => {
+      if (!tr.local && !m.has("answer")) c.doc.transact(() => m.set("answer", "yes"));
+    });
+    const changes: CrdtChange[] = [];
+    c.changes$.subscribe((x) => changes.push(x));
+    for (const msg of edits()) c.receive(msg);
+    expect(out.length).toBe(1); // the answer, and nothing of the peer's
+    const peer = new Y.Doc();
+    peer.getMap("m"); // the update names the map
+    const d = createYjsCrdt({ doc: peer });
+    d.receive(out[0]!);
+    expect(peer.getMap("m").get("answer")).toBe("yes");
+    expect(changes.filter((x) => x.origin === "local").length).toBe(1);
+    expect(remoteChanges(changes)).toBe(3);
+    // And the next local edit still goes out.
+    m.set("later", "1");
+    expect(out.length).toBe(2);
+    c.destroy();
+    d.destroy();
+  });
 });
