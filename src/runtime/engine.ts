@@ -7,7 +7,7 @@
  * Secrets: the pairing password and every key live in Uint8Arrays owned by the key store (or are
  * zeroed at once); nothing secret goes into an event, the actor, state$, events$ or errors.
  */
-import { asapScheduler, auditTime, map, Observable, Subject, takeUntil } from "rxjs";
+import { asapScheduler, auditTime, map, Observable, Subject } from "rxjs";
 import { createActor, type InspectionEvent } from "xstate";
 import { systemClock } from "../clock.js";
 import { defaultComponents, type Components } from "../adapters/components.js";
@@ -77,21 +77,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     });
   };
 
-  // Activity: every content change stamps the dead-man's clock (no actor event per edit).
-  scope.crdt.changes$.pipe(takeUntil(scope.ended$)).subscribe((c) => {
+  // Activity: every content change stamps the dead-man's clock (no actor event per edit). Both
+  // streams end with the session: every ending wipes, and destroying the doc completes them.
+  scope.crdt.changes$.subscribe((c) => {
     scope.liveness.activity();
     count(scope, `activity.${c.kind}.${c.origin}`);
     if (c.kind === "awareness" && c.origin === "remote") announce({ type: "presence", peers: scope.crdt.peers().map(({ device, doing }) => ({ device, doing })) });
   });
-  scope.crdt.synced$.pipe(takeUntil(scope.ended$)).subscribe(() => announce({ type: "synced" }));
+  scope.crdt.synced$.subscribe(() => announce({ type: "synced" }));
 
   const finish = (reason: EndReason): void => {
     if (outcome.isEnded) return;
     outcome.end(reason);
     stateChanged.next();
     stateChanged.complete();
-    scope.ended$.next();
-    scope.ended$.complete();
     for (const ch of scope.channels.values()) ch.close(); // opened by an attempt nobody took up
     scope.channels.clear();
     events.next({ type: "ended", reason });

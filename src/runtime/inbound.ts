@@ -11,7 +11,7 @@
  * epoch change, or a fragment gap starts a two-way y-protocols sync round, which moves exactly
  * what each side lacks. Frames flow both ways at least every ping interval, so every loss is seen.
  */
-import { filter, map, type OperatorFunction } from "rxjs";
+import { Observable, type Observer, type OperatorFunction, type Subscriber } from "rxjs";
 import type { Crdt, CrdtMessage } from "../adapters/crdt/types.js";
 import { FrameType, type OpenedFrame, type SecureChannel } from "../adapters/crypto/index.js";
 import { MAX_MESSAGE_BYTES, type BodyPart } from "./codec.js";
@@ -21,18 +21,35 @@ import type { ErrorReporter } from "./report.js";
 
 /** Opens each frame; what does not open is reported (source `frame`) and dropped. */
 export function openFrames(sc: SecureChannel, report: ErrorReporter): OperatorFunction<Uint8Array, OpenedFrame> {
-  return (source) =>
-    source.pipe(
-      map((frame) => {
-        try {
-          return sc.open(frame);
-        } catch (e) {
-          report(e, "frame");
-          return undefined;
-        }
-      }),
-      filter((f): f is OpenedFrame => f !== undefined),
-    );
+  return (source) => new Observable<OpenedFrame>((out) => source.subscribe(new FrameOpener(sc, report, out)));
+}
+
+/** One object per link rather than a map and a filter step (each a subscriber kept for the session). */
+class FrameOpener implements Observer<Uint8Array> {
+  constructor(
+    private readonly sc: SecureChannel,
+    private readonly report: ErrorReporter,
+    private readonly out: Subscriber<OpenedFrame>,
+  ) {}
+
+  next(frame: Uint8Array): void {
+    let opened: OpenedFrame;
+    try {
+      opened = this.sc.open(frame);
+    } catch (e) {
+      this.report(e, "frame");
+      return;
+    }
+    this.out.next(opened);
+  }
+
+  error(e: unknown): void {
+    this.out.error(e);
+  }
+
+  complete(): void {
+    this.out.complete();
+  }
 }
 
 /** Notices missing frames from the (epoch, seq) of each authenticated frame. */

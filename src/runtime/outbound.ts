@@ -2,7 +2,7 @@
  * The outbound pipeline's operators: y-protocols messages and control frames -> coalesced bodies
  * -> sealed frames -> channel, paced by the channel's drain signal.
  *
- *   merge(data$, control$).pipe(coalesceFrames(…), sendPaced(channel, seal, stats))
+ *   outboundItems(data$, control$, allowed).pipe(coalesceFrames(…), sendPaced(channel, seal, stats))
  *
  * Coalescing (perf-baselines §1/§6: werift resends tiny messages ~21 times, so frames must be
  * >= 1 KB where there is that much to say): messages of one frame type collect until the end of
@@ -18,7 +18,8 @@
  * sequence order is the send order, which the rotation handover relies on), and only while
  * `bufferedAmount <= highWaterMark`; above it the queue waits for `drained$`.
  */
-import { asapScheduler, Observable, type OperatorFunction, type Subscription } from "rxjs";
+import { asapScheduler, Observable, type Observer, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from "rxjs";
+import type { CrdtMessage } from "../adapters/crdt/types.js";
 import type { Channel } from "../adapters/transport/types.js";
 import { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES } from "../adapters/crypto/index.js";
 import { BODY_HEADER_BYTES, encodeBody, partOverhead, wholeOverhead, type BodyPart } from "./codec.js";
@@ -47,96 +48,188 @@ interface Pending {
   bytes: number;
 }
 
+/*
+ * The stages below are one object per subscription with their steps as methods: a link lives as
+ * long as its session, and an operator chain (map, filter, merge, …) keeps a subscriber and a few
+ * closures per step for all that time (docs/performance.md, "idle paired session heap").
+ */
+
+/**
+ * The pipeline's input: the CRDT's messages as data items while `allowed()` (strict verification
+ * holds sync until both devices confirmed; a message held back is zeroed, the next sync round
+ * carries it), merged with the control frames. Completes when both sources have.
+ */
+export function outboundItems(data$: Observable<CrdtMessage>, control$: Observable<ControlFrame>, allowed: () => boolean): Observable<OutboundItem> {
+  return new Observable<OutboundItem>((out) => {
+    const items = new OutboundItems(out, allowed);
+    items.data = data$.subscribe(items);
+    items.control = control$.subscribe(new ControlItems(items));
+    return items;
+  });
+}
+
+class OutboundItems implements Observer<CrdtMessage>, Unsubscribable {
+  data: Subscription | undefined;
+  control: Subscription | undefined;
+  private open = 2;
+  constructor(
+    readonly out: Subscriber<OutboundItem>,
+    private readonly allowed: () => boolean,
+  ) {}
+
+  next(m: CrdtMessage): void {
+    if (!this.allowed()) {
+      m.bytes.fill(0);
+      return;
+    }
+    this.out.next({ kind: "data", type: m.kind === "sync" ? FrameType.SYNC : FrameType.AWARENESS, bytes: m.bytes, request: m.request === true });
+  }
+
+  error(e: unknown): void {
+    this.out.error(e);
+  }
+
+  complete(): void {
+    if (--this.open === 0) this.out.complete();
+  }
+
+  unsubscribe(): void {
+    this.data?.unsubscribe();
+    this.control?.unsubscribe();
+  }
+}
+
+class ControlItems implements Observer<ControlFrame> {
+  constructor(private readonly items: OutboundItems) {}
+  next(frame: ControlFrame): void {
+    this.items.out.next({ kind: "control", frame });
+  }
+  error(e: unknown): void {
+    this.items.error(e);
+  }
+  complete(): void {
+    this.items.complete();
+  }
+}
+
 /** Packs data items into bodies per frame type; control frames pass through after a flush. */
 export function coalesceFrames(o: CoalesceOptions): OperatorFunction<OutboundItem, ControlFrame> {
   return (source) =>
     new Observable<ControlFrame>((out) => {
-      const pending = new Map<DataFrameType, Pending>();
-      let scheduled: Subscription | undefined;
-      let nextFragmentId = 0;
-      // Payload bytes of a body's parts: the target, never more than the channel carries.
-      const limit = Math.min(o.targetBytes, o.maxBodyBytes) - BODY_HEADER_BYTES;
-      const room = o.maxBodyBytes - 8 - partOverhead();
-
-      const flushType = (type: DataFrameType): void => {
-        const p = pending.get(type);
-        if (p === undefined || p.parts.length === 0) return;
-        pending.delete(type);
-        let body: BodyPart[] = [];
-        let size = 0;
-        const emit = () => {
-          if (body.length === 0) return;
-          out.next({ type, body: encodeBody(body) });
-          body = [];
-          size = 0;
-        };
-        for (const part of p.parts) {
-          const s = part.bytes.length + (part.t === "frag" ? partOverhead() : wholeOverhead(part.bytes.length));
-          // A fragment always travels alone: it is sized to fill a body on its own.
-          if (body.length > 0 && (part.t === "frag" || size + s > limit)) emit();
-          body.push(part);
-          size += s;
-          if (part.t === "frag") emit();
-        }
-        emit();
-        // The bodies hold copies now: the messages (document content, our own encodings) go.
-        for (const part of p.parts) part.bytes.fill(0);
-      };
-      const flushAll = (): void => {
-        scheduled?.unsubscribe();
-        scheduled = undefined;
-        for (const type of [...pending.keys()]) flushType(type);
-      };
-      const pendingFor = (type: DataFrameType): Pending => {
-        let p = pending.get(type);
-        if (p === undefined) {
-          p = { parts: [], bytes: 0 };
-          pending.set(type, p);
-        }
-        return p;
-      };
-      const push = (type: DataFrameType, message: Uint8Array, request: boolean): void => {
-        let p = pending.get(type);
-        if (message.length <= room) {
-          const s = message.length + wholeOverhead(message.length);
-          if (p !== undefined && p.parts.length > 0 && p.bytes + s > limit) flushType(type);
-          p = pendingFor(type);
-          p.parts.push({ t: request ? "request" : "whole", bytes: message });
-          p.bytes += s;
-        } else {
-          p = pendingFor(type);
-          const total = Math.ceil(message.length / room);
-          const id = nextFragmentId++ >>> 0;
-          for (let i = 0; i < total; i++) p.parts.push({ t: "frag", id, index: i, total, bytes: message.subarray(i * room, (i + 1) * room) });
-          p.bytes += message.length + total * partOverhead();
-        }
-        if (p.bytes >= limit) flushType(type);
-        else scheduled ??= asapScheduler.schedule(() => {
-          scheduled = undefined;
-          flushAll();
-        });
-      };
-
-      const sub = source.subscribe({
-        next: (item) => {
-          if (item.kind === "data") push(item.type, item.bytes, item.request);
-          else {
-            flushAll();
-            out.next(item.frame);
-          }
-        },
-        error: (e: unknown) => out.error(e),
-        complete: () => {
-          flushAll();
-          out.complete();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        scheduled?.unsubscribe();
-        pending.clear();
-      };
+      const c = new Coalescer(o, out);
+      c.source = source.subscribe(c);
+      return c;
     });
+}
+
+/** The end of the microtask: what is pending goes out. */
+function flushScheduled(this: SchedulerAction<Coalescer>, c?: Coalescer): void {
+  c!.scheduled = undefined;
+  c!.flushAll();
+}
+
+class Coalescer implements Observer<OutboundItem>, Unsubscribable {
+  source: Subscription | undefined;
+  scheduled: Subscription | undefined;
+  private readonly pending = new Map<DataFrameType, Pending>();
+  private nextFragmentId = 0;
+  /** Payload bytes of a body's parts: the target, never more than the channel carries. */
+  private readonly limit: number;
+  /** The largest message that still travels whole. */
+  private readonly room: number;
+
+  constructor(
+    o: CoalesceOptions,
+    private readonly out: Subscriber<ControlFrame>,
+  ) {
+    this.limit = Math.min(o.targetBytes, o.maxBodyBytes) - BODY_HEADER_BYTES;
+    this.room = o.maxBodyBytes - 8 - partOverhead();
+  }
+
+  next(item: OutboundItem): void {
+    if (item.kind === "data") this.push(item.type, item.bytes, item.request);
+    else {
+      this.flushAll();
+      this.out.next(item.frame);
+    }
+  }
+
+  error(e: unknown): void {
+    this.out.error(e);
+  }
+
+  complete(): void {
+    this.flushAll();
+    this.out.complete();
+  }
+
+  unsubscribe(): void {
+    this.source?.unsubscribe();
+    this.scheduled?.unsubscribe();
+    this.pending.clear();
+  }
+
+  flushAll(): void {
+    this.scheduled?.unsubscribe();
+    this.scheduled = undefined;
+    for (const type of [...this.pending.keys()]) this.flushType(type);
+  }
+
+  private flushType(type: DataFrameType): void {
+    const p = this.pending.get(type);
+    if (p === undefined || p.parts.length === 0) return;
+    this.pending.delete(type);
+    let body: BodyPart[] = [];
+    let size = 0;
+    for (const part of p.parts) {
+      const s = part.bytes.length + (part.t === "frag" ? partOverhead() : wholeOverhead(part.bytes.length));
+      // A fragment always travels alone: it is sized to fill a body on its own.
+      if (body.length > 0 && (part.t === "frag" || size + s > this.limit)) {
+        this.out.next({ type, body: encodeBody(body) });
+        body = [];
+        size = 0;
+      }
+      body.push(part);
+      size += s;
+      if (part.t === "frag") {
+        this.out.next({ type, body: encodeBody(body) });
+        body = [];
+        size = 0;
+      }
+    }
+    if (body.length > 0) this.out.next({ type, body: encodeBody(body) });
+    // The bodies hold copies now: the messages (document content, our own encodings) go.
+    for (const part of p.parts) part.bytes.fill(0);
+  }
+
+  private pendingFor(type: DataFrameType): Pending {
+    let p = this.pending.get(type);
+    if (p === undefined) {
+      p = { parts: [], bytes: 0 };
+      this.pending.set(type, p);
+    }
+    return p;
+  }
+
+  private push(type: DataFrameType, message: Uint8Array, request: boolean): void {
+    let p = this.pending.get(type);
+    if (message.length <= this.room) {
+      const s = message.length + wholeOverhead(message.length);
+      if (p !== undefined && p.parts.length > 0 && p.bytes + s > this.limit) this.flushType(type);
+      p = this.pendingFor(type);
+      p.parts.push({ t: request ? "request" : "whole", bytes: message });
+      p.bytes += s;
+    } else {
+      p = this.pendingFor(type);
+      const room = this.room;
+      const total = Math.ceil(message.length / room);
+      const id = this.nextFragmentId++ >>> 0;
+      for (let i = 0; i < total; i++) p.parts.push({ t: "frag", id, index: i, total, bytes: message.subarray(i * room, (i + 1) * room) });
+      p.bytes += message.length + total * partOverhead();
+    }
+    if (p.bytes >= this.limit) this.flushType(type);
+    else this.scheduled ??= asapScheduler.schedule(flushScheduled, 0, this);
+  }
 }
 
 export interface SendStats {
@@ -159,52 +252,83 @@ export function sendPaced(
 ): OperatorFunction<ControlFrame, number> {
   return (source) =>
     new Observable<number>((out) => {
-      const queue: ControlFrame[] = [];
-      let paused = false;
-      const pump = (): void => {
-        while (queue.length > 0) {
-          if (channel.state !== "open") {
-            queue.length = 0;
-            break;
-          }
-          if (channel.bufferedAmount > channel.highWaterMark) {
-            if (!paused) stats.pauses++;
-            paused = true;
-            break;
-          }
-          paused = false;
-          const f = queue.shift()!;
-          let bytes: Uint8Array;
-          try {
-            bytes = seal(f);
-            f.onSealed?.(bytes);
-            channel.send(bytes);
-          } catch (e) {
-            queue.length = 0;
-            stats.queued = 0;
-            if (channel.state === "open") out.error(e);
-            return;
-          }
-          stats.framesOut++;
-          stats.bytesOut += bytes.length;
-          out.next(bytes.length);
-        }
-        stats.queued = queue.length;
-      };
-      const drained = channel.drained$.subscribe(pump);
-      const sub = source.subscribe({
-        next: (f) => {
-          queue.push(f);
-          pump();
-        },
-        error: (e: unknown) => out.error(e),
-        complete: () => out.complete(),
-      });
-      return () => {
-        sub.unsubscribe();
-        drained.unsubscribe();
+      const p = new Pacer(channel, seal, stats, out);
+      p.drained = channel.drained$.subscribe(new Drain(p));
+      p.source = source.subscribe(p);
+      return p;
+    });
+}
+
+/** Resumes a paused queue when the channel drained. */
+class Drain implements Partial<Observer<void>> {
+  constructor(private readonly p: Pacer) {}
+  next(): void {
+    this.p.pump();
+  }
+}
+
+class Pacer implements Observer<ControlFrame>, Unsubscribable {
+  source: Subscription | undefined;
+  drained: Subscription | undefined;
+  private readonly queue: ControlFrame[] = [];
+  private paused = false;
+
+  constructor(
+    private readonly channel: Channel,
+    private readonly seal: (frame: ControlFrame) => Uint8Array,
+    private readonly stats: SendStats,
+    private readonly out: Subscriber<number>,
+  ) {}
+
+  next(f: ControlFrame): void {
+    this.queue.push(f);
+    this.pump();
+  }
+
+  error(e: unknown): void {
+    this.out.error(e);
+  }
+
+  complete(): void {
+    this.out.complete();
+  }
+
+  unsubscribe(): void {
+    this.source?.unsubscribe();
+    this.drained?.unsubscribe();
+    this.queue.length = 0;
+    this.stats.queued = 0;
+  }
+
+  pump(): void {
+    const { queue, channel, stats } = this;
+    while (queue.length > 0) {
+      if (channel.state !== "open") {
+        queue.length = 0;
+        break;
+      }
+      if (channel.bufferedAmount > channel.highWaterMark) {
+        if (!this.paused) stats.pauses++;
+        this.paused = true;
+        break;
+      }
+      this.paused = false;
+      const f = queue.shift()!;
+      let bytes: Uint8Array;
+      try {
+        bytes = this.seal(f);
+        f.onSealed?.(bytes);
+        channel.send(bytes);
+      } catch (e) {
         queue.length = 0;
         stats.queued = 0;
-      };
-    });
+        if (channel.state === "open") this.out.error(e);
+        return;
+      }
+      stats.framesOut++;
+      stats.bytesOut += bytes.length;
+      this.out.next(bytes.length);
+    }
+    stats.queued = queue.length;
+  }
 }

@@ -81,8 +81,6 @@ export interface SessionScope {
   readonly control$: Subject<ControlFrame>;
   /** True once data may flow (at pairing, or after both confirmed the words in strict mode). */
   readonly syncAllowed$: BehaviorSubject<boolean>;
-  /** Emits once, when the session has ended; every pipeline ends with it. */
-  readonly ended$: Subject<void>;
   /** An event for the session actor (ignored once it has ended). */
   toSession(event: SessionEvent): void;
   /** An event for the host app (events$). */
@@ -140,7 +138,6 @@ export function createScope(
     liveness: new Liveness(components.clock),
     control$: new Subject(),
     syncAllowed$: new BehaviorSubject(false),
-    ended$: new Subject(),
     role: null,
     ticket: undefined,
     secure: undefined,

@@ -8,10 +8,36 @@ import { firstValueFrom, from, Subject, toArray } from "rxjs";
 import { FrameType } from "../../src/adapters/crypto/index.js";
 import type { Channel } from "../../src/adapters/transport/types.js";
 import { decodeBody } from "../../src/runtime/codec.js";
-import { coalesceFrames, sendPaced, type OutboundItem, type SendStats } from "../../src/runtime/outbound.js";
+import type { CrdtMessage } from "../../src/adapters/crdt/types.js";
+import { coalesceFrames, outboundItems, sendPaced, type OutboundItem, type SendStats } from "../../src/runtime/outbound.js";
 import type { ControlFrame } from "../../src/runtime/scope.js";
 
 const data = (bytes: Uint8Array): OutboundItem => ({ kind: "data", type: FrameType.SYNC, bytes, request: false });
+
+describe("outboundItems", () => {
+  it("passes data only while sync is allowed (a held-back message is zeroed), control always, and completes after both", () => {
+    const data$ = new Subject<CrdtMessage>();
+    const control$ = new Subject<ControlFrame>();
+    let allowed = false;
+    const items: OutboundItem[] = [];
+    let completed = false;
+    outboundItems(data$, control$, () => allowed).subscribe({ next: (i) => items.push(i), complete: () => (completed = true) });
+    const held = Uint8Array.of(1, 2, 3);
+    data$.next({ kind: "sync", bytes: held });
+    control$.next({ type: FrameType.PING, body: new Uint8Array(0) });
+    allowed = true;
+    data$.next({ kind: "awareness", bytes: Uint8Array.of(4), request: true });
+    expect(held).toEqual(new Uint8Array(3));
+    expect(items.map((i) => (i.kind === "data" ? ["data", i.type, i.request] : ["control", i.frame.type]))).toEqual([
+      ["control", FrameType.PING],
+      ["data", FrameType.AWARENESS, true],
+    ]);
+    data$.complete();
+    expect(completed).toBe(false);
+    control$.complete();
+    expect(completed).toBe(true);
+  });
+});
 
 describe("coalesceFrames", () => {
   it("fills bodies up to the target without a straggler frame, in order, nothing lost", async () => {
