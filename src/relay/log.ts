@@ -23,6 +23,26 @@ export type RelayLogEvent =
 
 export type RelayLogger = (event: RelayLogEvent & { ts: number }) => void;
 
+/** How the default sink's pino logger is made (no pid/hostname, no time: events carry `ts`). */
+export const PINO_OPTIONS = { base: null, timestamp: false } as const;
+
+type ConnCloseEvent = Extract<RelayLogEvent, { ev: "conn.close" }> & { ts: number };
+
+/** A number as pino writes it. */
+const num = (n: number) => (Number.isFinite(n) ? `${n}` : "null");
+
+/**
+ * The `conn.close` line — the one line every connection costs — exactly as pino writes it
+ * (info level, the fields in the order the server sets them), built without pino's walk over
+ * the object's keys (test/relay/frames.test.ts compares it with pino's own line).
+ */
+export function connCloseLine(e: ConnCloseEvent): string {
+  return (
+    `{"level":30,"ev":"conn.close","conn":${num(e.conn)},"ip":${JSON.stringify(e.ip)},"code":${num(e.code)},"framesIn":${num(e.framesIn)},` +
+    `"framesOut":${num(e.framesOut)},"bytesIn":${num(e.bytesIn)},"bytesOut":${num(e.bytesOut)},"ms":${num(e.ms)},"ts":${num(e.ts)}}\n`
+  );
+}
+
 /** Lines are handed to the writer after this long, or once this many characters wait. */
 const BATCH_MS = 250;
 const BATCH_BYTES = 64 * 1024;
@@ -61,9 +81,13 @@ export function stderrJsonLogger(): AsyncLogger {
       }
     },
   };
-  const logger = pino({ base: null, timestamp: false }, gather);
+  const logger = pino(PINO_OPTIONS, gather);
   return {
-    log: (event) => (event.ev === "store.error" ? logger.warn(event) : logger.info(event)),
+    log: (event) => {
+      if (event.ev === "conn.close") gather.write(connCloseLine(event));
+      else if (event.ev === "store.error") logger.warn(event);
+      else logger.info(event);
+    },
     flush: () => {
       handOver();
       try {
