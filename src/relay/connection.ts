@@ -49,8 +49,9 @@ class Sub implements SubscriberSink, Subscriber {
   nameplate: string | undefined = undefined;
   claimedAt: number;
   lastRefresh: number;
-  /** Events that arrive before the side is fully open are delivered after the held blobs. */
-  buffer: StoreEvent[] | undefined = [];
+  /** Until the side is fully open, events wait (in `buffer`) to be delivered after the held blobs. */
+  opening = true;
+  buffer: StoreEvent[] | undefined = undefined;
   closed = false;
   constructor(
     readonly conn: RelayConnection,
@@ -130,7 +131,8 @@ export class RelayConnection {
     await undefined; // never inside the socket's 'message' event: a later microtask, as ever
     for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
       try {
-        await this.handle(frame);
+        const handled = this.handle(frame);
+        if (handled) await handled;
       } catch (error) {
         this.storeFailed(frame, error);
       }
@@ -144,7 +146,8 @@ export class RelayConnection {
     this.sendError(frame.r, "internal", "the relay's store failed; try again");
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  /** A promise for the verbs that ask the store; the others are done when it returns. */
+  private handle(frame: ClientFrame): Promise<void> | void {
     if (this.closing) return;
     switch (frame.t) {
       case "ping":
@@ -157,15 +160,18 @@ export class RelayConnection {
         return this.open(frame.r, frame.m, frame.side);
       case "post":
         return this.post(frame.r, frame.m, frame.b);
-      case "close": {
-        const sub = this.subs.get(frame.m);
-        if (!sub) return this.refuse(frame.r, "not_open", "mailbox is not open on this connection");
-        await this.closeSub(sub);
-        return this.sendText(replyFrame("ok", frame.r));
-      }
+      case "close":
+        return this.close(frame.r, frame.m);
       case "turn":
         return this.turn(frame.r);
     }
+  }
+
+  private async close(r: number, mb: string): Promise<void> {
+    const sub = this.subs.get(mb);
+    if (!sub) return this.refuse(r, "not_open", "mailbox is not open on this connection");
+    await this.closeSub(sub);
+    this.sendText(replyFrame("ok", r));
   }
 
   /** Per-connection caps and the address's mailbox budget, before any side is opened. */
@@ -309,16 +315,17 @@ export class RelayConnection {
     const { metrics } = this.ctx;
     if (opened.expired > 0) metrics.drop("expired", opened.expired);
     for (const blob of opened.blobs) this.deliver(sub, blob);
-    const buffered = sub.buffer ?? [];
+    const buffered = sub.buffer;
     sub.buffer = undefined;
-    for (const e of buffered) this.onEvent(sub, e);
+    sub.opening = false;
+    if (buffered) for (const e of buffered) this.onEvent(sub, e);
     if (!sub.closed && opened.peerPresent) this.onEvent(sub, { kind: "peer" });
   }
 
   onEvent(sub: Sub, e: StoreEvent): void {
     if (sub.closed || this.closing) return;
-    if (sub.buffer) {
-      sub.buffer.push(e);
+    if (sub.opening) {
+      (sub.buffer ??= []).push(e);
       return;
     }
     if (e.kind === "blob") return this.deliver(sub, e.blob);
