@@ -8,7 +8,9 @@
  * 64 KiB) and handed over as one string, so a busy relay makes a few writes a second instead of
  * one per line (each async write is a trip through libuv's thread pool, and sonic-boom
  * re-measures its pending buffer on every write); and if stderr stops draining, lines beyond a
- * bounded buffer are dropped rather than held in memory.
+ * bounded buffer are dropped rather than held in memory. The `conn.close` line, the one every
+ * connection costs, is formatted here (pino's bytes exactly, `connCloseLine`) rather than by
+ * pino's walk over the event's keys; every other event goes through pino.
  */
 import { pino } from "pino";
 
