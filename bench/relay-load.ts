@@ -81,8 +81,56 @@ export interface LoadResult {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (x: number, d = 2) => +x.toFixed(d);
 
+/** What one or more closed loops measured, before it is summarised. */
+export interface LoadSamples {
+  readonly slots: number;
+  /** ms from start to the first blob / to both sockets closed, one per completed pairing. */
+  readonly first: number[];
+  readonly full: number[];
+  failed: number;
+  firstError: string | undefined;
+  seconds: number;
+  maxNameplate: number;
+}
+
+/** Samples of several loops at the same C (e.g. rounds of one run) as one. */
+export function mergeSamples(parts: readonly LoadSamples[]): LoadSamples {
+  return {
+    slots: parts[0]!.slots,
+    first: parts.flatMap((p) => p.first),
+    full: parts.flatMap((p) => p.full),
+    failed: parts.reduce((n, p) => n + p.failed, 0),
+    firstError: parts.find((p) => p.firstError !== undefined)?.firstError,
+    seconds: parts.reduce((n, p) => n + p.seconds, 0),
+    maxNameplate: Math.max(...parts.map((p) => p.maxNameplate)),
+  };
+}
+
+export function summarise(s: LoadSamples): LoadResult {
+  const first = [...s.first].sort((a, b) => a - b);
+  const full = [...s.full].sort((a, b) => a - b);
+  return {
+    slots: s.slots,
+    pairings: full.length,
+    failed: s.failed,
+    firstError: s.firstError,
+    seconds: round(s.seconds),
+    pairsPerSecond: round(full.length / s.seconds, 1),
+    firstBlobP50Ms: round(pct(first, 50)),
+    firstBlobP99Ms: round(pct(first, 99)),
+    fullP50Ms: round(pct(full, 50)),
+    fullP99Ms: round(pct(full, 99)),
+    maxNameplate: s.maxNameplate,
+  };
+}
+
 /** Run N pairings through C slots; `hostUrl` and `joinUrl` differ for the two-relay scenario. */
 export async function closedLoop(hostUrl: string, joinUrl: string, slots: number, total: number, blobBytes: number, limitMs: number): Promise<LoadResult> {
+  return summarise(await closedLoopSamples(hostUrl, joinUrl, slots, total, blobBytes, limitMs));
+}
+
+/** `closedLoop`, its samples unsummarised. */
+export async function closedLoopSamples(hostUrl: string, joinUrl: string, slots: number, total: number, blobBytes: number, limitMs: number): Promise<LoadSamples> {
   const first: number[] = [];
   const full: number[] = [];
   let started = 0;
@@ -133,20 +181,13 @@ export async function closedLoop(hostUrl: string, joinUrl: string, slots: number
       }
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  first.sort((a, b) => a - b);
-  full.sort((a, b) => a - b);
   return {
     slots,
-    pairings: full.length,
+    first,
+    full,
     failed: failed + (total - started),
     firstError: firstError ?? (started < total ? `time limit: ${started}/${total} started` : undefined),
-    seconds: round(seconds),
-    pairsPerSecond: round(full.length / seconds, 1),
-    firstBlobP50Ms: round(pct(first, 50)),
-    firstBlobP99Ms: round(pct(first, 99)),
-    fullP50Ms: round(pct(full, 50)),
-    fullP99Ms: round(pct(full, 99)),
+    seconds: (performance.now() - t0) / 1000,
     maxNameplate,
   };
 }

@@ -7,6 +7,10 @@
  * Servers run in child processes: CPU per pairing is read from each server's /proc/<pid>/stat
  * over the run, RSS from /proc/<pid>/status. In the same run, at each C, the same load runs
  * against a bare `ws` forwarder (bench/relay-floor.ts): the floor the relay's CPU is divided by.
+ * At each C the scenarios take turns in rounds (`RELAY_BENCH_ROUNDS`, default 4, each round at
+ * least 2·C pairings; floor, memory, Redis, …, then the reverse order), and each scenario's CPU
+ * and pairings are added up over its rounds: on a shared machine whose load drifts within
+ * minutes, the floor and the relay then see the same load.
  * Scenarios: floor; memory store; Redis store with one relay; two relays on one Redis (hosts
  * on one, joiners on the other). Redis is a private redis-server started for the run, so its
  * command counts, read events (request round trips) and CPU are this run's alone.
@@ -23,7 +27,7 @@ import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
-import { closedLoop, makeWaiting, parkIdle, type LoadResult } from "./relay-load.js";
+import { closedLoopSamples, makeWaiting, mergeSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -34,6 +38,12 @@ const option = (name: string) => {
 const QUICK = flag("--quick");
 const SLOTS = QUICK ? [1, 10, 100] : [1, 10, 100, 500];
 const PAIRINGS = Number(process.env["RELAY_BENCH_PAIRINGS"] ?? (QUICK ? 300 : 2000));
+/**
+ * At each C the N pairings of every scenario run in up to this many rounds, the scenarios taking
+ * turns (floor, memory, Redis, …, then the reverse order), each round at least 2·C pairings: a
+ * machine whose load drifts during the run then weighs on the floor and the relay alike.
+ */
+const ROUNDS = Number(process.env["RELAY_BENCH_ROUNDS"] ?? 4);
 const PARKED = QUICK ? 600 : 3000;
 const BLOB_BYTES = 1024;
 const RUN_LIMIT_MS = QUICK ? 30_000 : 120_000;
@@ -75,18 +85,36 @@ const mib = (kib: number) => +(kib / 1024).toFixed(1);
 const r2 = (x: number) => +x.toFixed(3);
 const relayArgs = (extra: string[]) => ["--port", "0", ...extra];
 
-async function runOnce(s: Scenario, slots: number): Promise<RunRow> {
+/** One scenario's rounds at one C, added up. */
+interface Tally {
+  readonly samples: LoadSamples[];
+  cpuMs: number;
+  redis: { commands: number; reads: number; cpuMs: number } | undefined;
+}
+
+async function runRound(s: Scenario, slots: number, pairings: number, tally: Tally): Promise<void> {
   const pids = s.servers.map((c) => c.pid);
   await s.redis?.reset();
   const cpu0 = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  const load = await closedLoop(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, PAIRINGS, BLOB_BYTES, RUN_LIMIT_MS);
-  const cpu = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
-  const redis = s.redis ? await s.redis.read() : undefined;
+  tally.samples.push(await closedLoopSamples(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, pairings, BLOB_BYTES, RUN_LIMIT_MS));
+  tally.cpuMs += pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
+  if (s.redis) {
+    const r = await s.redis.read();
+    tally.redis ??= { commands: 0, reads: 0, cpuMs: 0 };
+    tally.redis.commands += r.commands;
+    tally.redis.reads += r.reads;
+    tally.redis.cpuMs += r.cpuMs;
+  }
+}
+
+function rowOf(s: Scenario, tally: Tally): RunRow {
+  const load = summarise(mergeSamples(tally.samples));
   const n = Math.max(1, load.pairings);
+  const redis = tally.redis;
   return {
     scenario: s.name,
     ...load,
-    serverCpuMsPerPairing: r2(cpu / n),
+    serverCpuMsPerPairing: r2(tally.cpuMs / n),
     floorCpuMsPerPairing: null,
     ratioToFloor: null,
     redisCommandsPerPairing: redis ? +(redis.commands / n).toFixed(1) : null,
@@ -159,13 +187,22 @@ async function main(): Promise<void> {
       memoryParts.set(s.name, await memoryOf(s));
     }
 
-    // The closed loop, interleaved by C so every scenario at one C sees the same machine.
+    // The closed loop, interleaved by C so every scenario at one C sees the same machine, and
+    // within one C in rounds taking turns, so a drifting load is shared too.
     const runs: RunRow[] = [];
     for (const slots of SLOTS) {
+      const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(PAIRINGS / (2 * slots))));
+      const tallies = new Map<Scenario, Tally>(scenarios.map((s) => [s, { samples: [], cpuMs: 0, redis: undefined }]));
+      for (let round = 0; round < rounds; round++) {
+        const pairings = Math.floor(PAIRINGS / rounds) + (round < PAIRINGS % rounds ? 1 : 0);
+        for (const s of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
+          process.stderr.write(`${s.name}: C=${slots}, round ${round + 1}/${rounds}, ${pairings} pairings\n`);
+          await runRound(s, slots, pairings, tallies.get(s)!);
+        }
+      }
       let floorCpu: number | null = null;
       for (const s of scenarios) {
-        process.stderr.write(`${s.name}: C=${slots}, ${PAIRINGS} pairings\n`);
-        const row = await runOnce(s, slots);
+        const row = rowOf(s, tallies.get(s)!);
         if (s.name.startsWith("floor")) floorCpu = row.serverCpuMsPerPairing;
         row.floorCpuMsPerPairing = floorCpu;
         row.ratioToFloor = floorCpu ? +(row.serverCpuMsPerPairing / floorCpu).toFixed(2) : null;
@@ -186,7 +223,7 @@ async function main(): Promise<void> {
       };
     });
 
-    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
+    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns), ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
     const runTable = table(
       ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", "÷ floor", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
       runs.map((r) => [
@@ -209,7 +246,7 @@ async function main(): Promise<void> {
       memory.map((m) => [m.scenario, m.rssBeforeMiB, m.rssAfterMiB, m.rssPeakMiB, Number.isNaN(m.idleKiBPerConnection) ? null : m.idleKiBPerConnection, Number.isNaN(m.waitingKiBPerConnection) ? null : m.waitingKiBPerConnection]),
     );
     process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}\n`);
-    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, runs, memory }, null, 2) + "\n");
+    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, runs, memory }, null, 2) + "\n");
     process.stdout.write(`wrote ${OUT}\n`);
   } finally {
     await Promise.all(started.map((c) => c.stop()));

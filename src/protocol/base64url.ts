@@ -5,13 +5,16 @@
  */
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
 
+type NodeBytes = Uint8Array & { toString(enc: string): string };
 type BufferLike = {
-  from(data: Uint8Array | string, enc?: string): Uint8Array & { toString(enc: string): string };
+  from(data: Uint8Array | string, enc?: string): NodeBytes;
+  from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBytes;
 };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
 export function encodeBase64url(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes).toString("base64url");
+  // A Buffer view over the same memory (no copy) is enough to encode it.
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
   let bin = "";
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

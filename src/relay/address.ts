@@ -77,6 +77,8 @@ export function clientAddress(peer: string, headers: Headers, trusted: BlockList
 
 /** The budget key of an address: IPv4 as is, IPv6 by /64. */
 export function addressGroup(addr: string): string {
+  // No colon: IPv4 (or a placeholder such as "unknown"), the key as it is.
+  if (!addr.includes(":")) return addr;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
   if (mapped) return mapped[1]!;
   if (isIP(addr) !== 6) return addr;

@@ -1,16 +1,17 @@
 /**
  * One client connection: decodes frames, applies the per-connection limits and its address's
  * budgets, and maps the protocol verbs (host, join, open, post, close, ping, turn) onto one
- * store call each. Frames from one connection are handled strictly in order (a promise chain),
- * so a side's blobs reach the peer in the order they were posted. Blobs are carried as opaque
- * bytes and never logged.
+ * store call each. Frames from one connection are handled strictly in order (a queue drained by
+ * one async loop), so a side's blobs reach the peer in the order they were posted. Blobs are
+ * carried as opaque bytes and never logged.
  */
 import type { WebSocket } from "ws";
-import { base64urlDecodedLength, decodeBase64url, encodeBase64url } from "../protocol/base64url.js";
+import { base64urlDecodedLength, decodeBase64url } from "../protocol/base64url.js";
 import { decodeClientFrame, encodeFrame, type ClientFrame, type CloseReason, type ErrorCode, type ServerFrame } from "../protocol/relay-frames.js";
 import { otherSide, type Side } from "../protocol/rendezvous.js";
 import type { AddressBudget } from "./budgets.js";
 import type { RelayContext, SubscriberSink } from "./context.js";
+import { blobFrame, hostedFrame, mailboxReplyFrame, peerFrame, replyFrame } from "./frames.js";
 import type { LimitName } from "./metrics.js";
 import { TokenBucket } from "./rate.js";
 import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
@@ -18,13 +19,39 @@ import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+type Corkable = { cork(): void; uncork(): void };
+
+/**
+ * Sockets corked during this turn of the event loop, uncorked together by one `nextTick`
+ * (rather than one callback per socket and turn); `corkTurn` counts those ticks.
+ */
+let corkedNow: Corkable[] = [];
+let corkTurn = 0;
+function uncorkAll(): void {
+  const list = corkedNow;
+  corkedNow = [];
+  corkTurn++;
+  for (const socket of list) socket.uncork();
+}
+
+/**
+ * Hold what is written to `socket` until the next tick, then send it in one write. Used for
+ * every frame a connection sends, and by the server for the upgrade's `101` response, so that
+ * response and the `welcome` frame leave in one write.
+ */
+export function corkForThisTick(socket: Corkable): void {
+  socket.cork();
+  if (corkedNow.push(socket) === 1) process.nextTick(uncorkAll);
+}
+
 class Sub implements SubscriberSink, Subscriber {
   /** Set while this side hosts a nameplate nobody has joined yet. */
   nameplate: string | undefined = undefined;
   claimedAt: number;
   lastRefresh: number;
-  /** Events that arrive before the side is fully open are delivered after the held blobs. */
-  buffer: StoreEvent[] | undefined = [];
+  /** Until the side is fully open, events wait (in `buffer`) to be delivered after the held blobs. */
+  opening = true;
+  buffer: StoreEvent[] | undefined = undefined;
   closed = false;
   constructor(
     readonly conn: RelayConnection,
@@ -52,27 +79,32 @@ export class RelayConnection {
   private errorsLeft: number;
   private readonly messages: TokenBucket;
   private readonly subs = new Map<string, Sub>();
-  private chain: Promise<void> = Promise.resolve();
+  /** Decoded frames waiting for the ones before them (handled strictly in order). */
+  private readonly queue: ClientFrame[] = [];
+  /** While frames are being handled: settles once the queue is empty. */
+  private draining: Promise<void> | undefined = undefined;
   private subCounter = 0;
   private closing = false;
-  private corked = false;
+  /** The `corkTurn` in which this connection's socket was last corked. */
+  private corkedIn = -1;
+  /** The underlying socket, when the WebSocket implementation exposes one to cork. */
+  private readonly socket: Corkable | undefined;
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly ws: WebSocket,
     readonly id: number,
     readonly ip: string,
-    private readonly budget: AddressBudget,
+    readonly budget: AddressBudget,
   ) {
     this.openedAt = this.lastSeen = ctx.clock.now();
     const l = ctx.limits;
     this.errorsLeft = l.errorBudget;
     this.messages = new TokenBucket(ctx.clock, l.messagesPerSecond, l.messagesBurst);
-    this.send({
-      t: "welcome",
-      v: 1,
-      limits: { maxBlobBytes: l.maxBlobBytes, idleTimeoutMs: l.idleTimeoutMs, messagesPerSecond: l.messagesPerSecond },
-    });
+    // `ws` has no public handle on its socket; without one (another implementation) nothing is corked.
+    const socket = (ws as unknown as { _socket?: Partial<Corkable> })._socket;
+    this.socket = typeof socket?.cork === "function" && typeof socket.uncork === "function" ? (socket as Corkable) : undefined;
+    this.sendText(ctx.welcome);
   }
 
   /** Raw WebSocket message in. Never throws. */
@@ -89,9 +121,23 @@ export class RelayConnection {
     const decoded = decodeClientFrame(data.toString("utf8"));
     if (!allowed) return this.refuse(decoded.ok ? decoded.frame.r : decoded.r, "rate_limited", "too many frames per second", "messages_per_second");
     if (!decoded.ok) return this.bad(decoded.r, decoded.reason, data.length);
-    const frame = decoded.frame;
     // The rate limit above bounds how much can queue here.
-    this.chain = this.chain.then(() => this.handle(frame)).catch((error: unknown) => this.storeFailed(frame, error));
+    this.queue.push(decoded.frame);
+    this.draining ??= this.drain();
+  }
+
+  /** Handles queued frames one after the other, each once the one before it is done. */
+  private async drain(): Promise<void> {
+    await undefined; // never inside the socket's 'message' event: a later microtask, as ever
+    for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
+      try {
+        const handled = this.handle(frame);
+        if (handled) await handled;
+      } catch (error) {
+        this.storeFailed(frame, error);
+      }
+    }
+    this.draining = undefined;
   }
 
   private storeFailed(frame: ClientFrame, error: unknown): void {
@@ -100,11 +146,12 @@ export class RelayConnection {
     this.sendError(frame.r, "internal", "the relay's store failed; try again");
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  /** A promise for the verbs that ask the store; the others are done when it returns. */
+  private handle(frame: ClientFrame): Promise<void> | void {
     if (this.closing) return;
     switch (frame.t) {
       case "ping":
-        return this.send({ t: "pong", r: frame.r });
+        return this.sendText(replyFrame("pong", frame.r));
       case "host":
         return this.host(frame.r);
       case "join":
@@ -113,15 +160,18 @@ export class RelayConnection {
         return this.open(frame.r, frame.m, frame.side);
       case "post":
         return this.post(frame.r, frame.m, frame.b);
-      case "close": {
-        const sub = this.subs.get(frame.m);
-        if (!sub) return this.refuse(frame.r, "not_open", "mailbox is not open on this connection");
-        await this.closeSub(sub);
-        return this.send({ t: "ok", r: frame.r });
-      }
+      case "close":
+        return this.close(frame.r, frame.m);
       case "turn":
         return this.turn(frame.r);
     }
+  }
+
+  private async close(r: number, mb: string): Promise<void> {
+    const sub = this.subs.get(mb);
+    if (!sub) return this.refuse(r, "not_open", "mailbox is not open on this connection");
+    await this.closeSub(sub);
+    this.sendText(replyFrame("ok", r));
   }
 
   /** Per-connection caps and the address's mailbox budget, before any side is opened. */
@@ -159,7 +209,7 @@ export class RelayConnection {
     sub.nameplate = nameplate;
     sub.claimedAt = this.ctx.clock.now();
     this.ctx.metrics.nameplatesClaimed++;
-    this.send({ t: "hosted", r, nameplate, m: sub.mailbox });
+    this.sendText(hostedFrame(r, nameplate, sub.mailbox));
     this.activate(sub, { blobs: [], expired: 0, peerPresent: false });
   }
 
@@ -189,20 +239,20 @@ export class RelayConnection {
     }
     sub.mailbox = joined.mailbox;
     this.subs.set(joined.mailbox, sub);
-    this.send({ t: "joined", r, m: joined.mailbox });
+    this.sendText(mailboxReplyFrame("joined", r, joined.mailbox));
     this.activate(sub, joined);
   }
 
   private async open(r: number, mb: string, side: Side): Promise<void> {
     const existing = this.subs.get(mb);
     if (existing) {
-      if (existing.side === side) return this.send({ t: "opened", r, m: mb });
+      if (existing.side === side) return this.sendText(mailboxReplyFrame("opened", r, mb));
       return this.refuse(r, "crowded", "this connection already holds the other side of that mailbox");
     }
     if (!this.canOpen(r)) return;
     const sub = this.register(mb, side);
     const opened = await this.ctx.store.open(mb, side, sub.token);
-    this.send({ t: "opened", r, m: mb });
+    this.sendText(mailboxReplyFrame("opened", r, mb));
     this.activate(sub, opened);
   }
 
@@ -231,7 +281,7 @@ export class RelayConnection {
       return this.refuse(r, "mailbox_full", `the recipient is away and ${limits.maxHeldPerMailbox} blobs are already waiting`, "held_per_mailbox");
     }
     if (res.status === "held") metrics.blobsHeldTotal++;
-    this.send({ t: "ok", r });
+    this.sendText(replyFrame("ok", r));
   }
 
   private turn(r: number): void {
@@ -265,16 +315,17 @@ export class RelayConnection {
     const { metrics } = this.ctx;
     if (opened.expired > 0) metrics.drop("expired", opened.expired);
     for (const blob of opened.blobs) this.deliver(sub, blob);
-    const buffered = sub.buffer ?? [];
+    const buffered = sub.buffer;
     sub.buffer = undefined;
-    for (const e of buffered) this.onEvent(sub, e);
+    sub.opening = false;
+    if (buffered) for (const e of buffered) this.onEvent(sub, e);
     if (!sub.closed && opened.peerPresent) this.onEvent(sub, { kind: "peer" });
   }
 
   onEvent(sub: Sub, e: StoreEvent): void {
     if (sub.closed || this.closing) return;
-    if (sub.buffer) {
-      sub.buffer.push(e);
+    if (sub.opening) {
+      (sub.buffer ??= []).push(e);
       return;
     }
     if (e.kind === "blob") return this.deliver(sub, e.blob);
@@ -286,12 +337,12 @@ export class RelayConnection {
     }
     // The joiner took the nameplate out of the store; it is no longer ours to release.
     sub.nameplate = undefined;
-    this.send({ t: "peer", m: sub.mailbox });
+    this.sendText(peerFrame(sub.mailbox));
   }
 
   private deliver(sub: Sub, blob: Uint8Array): void {
     this.ctx.metrics.blobsDelivered++;
-    this.send({ t: "blob", m: sub.mailbox, b: encodeBase64url(blob) });
+    this.sendText(blobFrame(sub.mailbox, blob));
   }
 
   /** A store call that failed where nobody waits for it: logged by name (never a payload). */
@@ -344,20 +395,25 @@ export class RelayConnection {
   /** Socket is gone: release presence and nameplates. Idempotent. */
   async release(): Promise<void> {
     this.closing = true;
-    await this.chain;
+    if (this.draining) await this.draining;
+    if (this.subs.size === 0) return;
     const left = [...this.subs.values()];
     // What the store could not release expires with its TTL; the failure is logged (names only).
     await Promise.all(left.map((sub) => this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e))));
   }
 
   private send(frame: ServerFrame): void {
+    this.sendText(encodeFrame(frame));
+  }
+
+  /** One encoded frame out (src/relay/frames.ts writes the common ones without JSON.stringify). */
+  private sendText(text: string): void {
     if (this.closing || this.ws.readyState !== 1) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.metrics.limit("send_buffer");
       void this.shutdown("slow_consumer", 1008);
       return;
     }
-    const text = encodeFrame(frame);
     this.framesOut++;
     this.bytesOut += text.length;
     this.ctx.metrics.framesOut++;
@@ -367,19 +423,12 @@ export class RelayConnection {
 
   /**
    * Frames sent to this client in one turn of the event loop (a reply, held blobs, `peer`) leave
-   * in one write: the socket is corked at the first and uncorked on the next tick. `ws` has no
-   * public handle on its socket; without one (another WebSocket implementation) nothing changes.
+   * in one write: the socket is corked at the first and uncorked on the next tick.
    */
   private cork(): void {
-    if (this.corked) return;
-    const socket = (this.ws as unknown as { _socket?: { cork?(): void; uncork?(): void } })._socket;
-    if (typeof socket?.cork !== "function" || typeof socket.uncork !== "function") return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork!();
-    });
+    if (this.corkedIn === corkTurn || !this.socket) return;
+    this.corkedIn = corkTurn;
+    corkForThisTick(this.socket);
   }
 
   private sendError(r: number | null, code: ErrorCode, message: string): void {

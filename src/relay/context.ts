@@ -18,6 +18,8 @@ export interface RelayContext {
   readonly limits: RelayLimits;
   readonly timings: RelayTimings;
   readonly maxFrameBytes: number;
+  /** The `welcome` frame every connection gets first, encoded once. */
+  readonly welcome: string;
   readonly store: RelayStore;
   readonly budgets: Budgets;
   readonly metrics: RelayMetrics;

@@ -8,7 +8,9 @@
  * 64 KiB) and handed over as one string, so a busy relay makes a few writes a second instead of
  * one per line (each async write is a trip through libuv's thread pool, and sonic-boom
  * re-measures its pending buffer on every write); and if stderr stops draining, lines beyond a
- * bounded buffer are dropped rather than held in memory.
+ * bounded buffer are dropped rather than held in memory. The `conn.close` line, the one every
+ * connection costs, is formatted here (pino's bytes exactly, `connCloseLine`) rather than by
+ * pino's walk over the event's keys; every other event goes through pino.
  */
 import { pino } from "pino";
 
@@ -22,6 +24,26 @@ export type RelayLogEvent =
   | { ev: "shutdown"; connections: number };
 
 export type RelayLogger = (event: RelayLogEvent & { ts: number }) => void;
+
+/** How the default sink's pino logger is made (no pid/hostname, no time: events carry `ts`). */
+export const PINO_OPTIONS = { base: null, timestamp: false } as const;
+
+type ConnCloseEvent = Extract<RelayLogEvent, { ev: "conn.close" }> & { ts: number };
+
+/** A number as pino writes it. */
+const num = (n: number) => (Number.isFinite(n) ? `${n}` : "null");
+
+/**
+ * The `conn.close` line — the one line every connection costs — exactly as pino writes it
+ * (info level, the fields in the order the server sets them), built without pino's walk over
+ * the object's keys (test/relay/frames.test.ts compares it with pino's own line).
+ */
+export function connCloseLine(e: ConnCloseEvent): string {
+  return (
+    `{"level":30,"ev":"conn.close","conn":${num(e.conn)},"ip":${JSON.stringify(e.ip)},"code":${num(e.code)},"framesIn":${num(e.framesIn)},` +
+    `"framesOut":${num(e.framesOut)},"bytesIn":${num(e.bytesIn)},"bytesOut":${num(e.bytesOut)},"ms":${num(e.ms)},"ts":${num(e.ts)}}\n`
+  );
+}
 
 /** Lines are handed to the writer after this long, or once this many characters wait. */
 const BATCH_MS = 250;
@@ -61,9 +83,13 @@ export function stderrJsonLogger(): AsyncLogger {
       }
     },
   };
-  const logger = pino({ base: null, timestamp: false }, gather);
+  const logger = pino(PINO_OPTIONS, gather);
   return {
-    log: (event) => (event.ev === "store.error" ? logger.warn(event) : logger.info(event)),
+    log: (event) => {
+      if (event.ev === "conn.close") gather.write(connCloseLine(event));
+      else if (event.ev === "store.error") logger.warn(event);
+      else logger.info(event);
+    },
     flush: () => {
       handOver();
       try {

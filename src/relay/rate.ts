@@ -45,14 +45,16 @@ export class TokenBucket {
  * address put on hold within one TTL bounds what it holds at any moment.
  */
 export class WindowSum {
-  private readonly amounts: Float64Array;
-  private readonly ids: Float64Array;
+  // Plain arrays of numbers, not typed arrays: one exists per address that posted a blob, and a
+  // typed array's separate backing store costs more to make than its few slots are worth.
+  private readonly amounts: number[];
+  private readonly ids: number[];
   private readonly slotMs: number;
 
   constructor(windowMs: number, private readonly slots = 12) {
     this.slotMs = windowMs / slots;
-    this.amounts = new Float64Array(slots + 1);
-    this.ids = new Float64Array(slots + 1).fill(-Infinity);
+    this.amounts = new Array<number>(slots + 1).fill(0);
+    this.ids = new Array<number>(slots + 1).fill(-Infinity);
   }
 
   add(now: number, amount: number): void {

@@ -9,16 +9,17 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { WebSocket, WebSocketServer } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { addressGroup, clientAddress, trustedProxies } from "./address.js";
 import { Budgets } from "./budgets.js";
 import { unrefSystemClock, type Clock } from "../clock.js";
 import { importOptional } from "../optional-dependency.js";
-import { RelayConnection } from "./connection.js";
+import { corkForThisTick, RelayConnection } from "./connection.js";
 import type { RelayContext, SubscriberSink } from "./context.js";
 import { stderrJsonLogger, type RelayLogEvent, type RelayLogger } from "./log.js";
 import { RelayMetrics } from "./metrics.js";
 import { defaultLimits, defaultTimings, maxFrameBytes, type RelayLimits, type RelayTimings } from "./options.js";
+import { encodeFrame } from "../protocol/relay-frames.js";
 import { memoryStore } from "./store/memory.js";
 import { redisStore } from "./store/redis.js";
 import type { RelayStore, Subscriber } from "./store/types.js";
@@ -69,6 +70,10 @@ export interface RelayServer {
   /** Connected clients right now. */
   connectionCount(): number;
 }
+
+/** Where a socket's RelayConnection is kept, so one set of listeners serves every socket. */
+const CONN = Symbol("lethe.relay.connection");
+type ClientSocket = WebSocket & { [CONN]?: RelayConnection };
 
 /** How long start() waits for the store to route events before listening anyway. */
 const ATTACH_WAIT_MS = 3000;
@@ -128,6 +133,11 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     limits,
     timings,
     maxFrameBytes: maxFrameBytes(limits),
+    welcome: encodeFrame({
+      t: "welcome",
+      v: 1,
+      limits: { maxBlobBytes: limits.maxBlobBytes, idleTimeoutMs: limits.idleTimeoutMs, messagesPerSecond: limits.messagesPerSecond },
+    }),
     store,
     budgets,
     metrics,
@@ -163,43 +173,55 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     res.end("not found\n");
   }
 
-  function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const ip = clientAddress(req.socket.remoteAddress ?? "unknown", req.headers, trusted);
-    ws.on("error", () => {}); // protocol errors (e.g. oversized message) end in 'close' below
-    const refuse = (reason: "too_many_connections" | "shutdown", limit?: "connections_per_address" | "connections_total") => {
-      if (limit) metrics.limit(limit);
-      log({ ev: "conn.refused", ip, reason });
-      ws.send(JSON.stringify({ t: "bye", reason }));
-      ws.close(1013, reason);
-    };
-    if (shuttingDown) return refuse("shutdown");
-    const budget = budgets.admit(addressGroup(ip));
-    if (typeof budget === "string") return refuse("too_many_connections", budget);
-    const conn = new RelayConnection(ctx, ws, nextId++, ip, budget);
-    conns.add(conn);
-    metrics.connections++;
-    metrics.connectionsTotal++;
-    ws.on("message", (data, isBinary) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      conn.receive(buf, isBinary);
-    });
-    ws.on("close", (code) => {
-      conns.delete(conn);
-      metrics.connections--;
-      budgets.leave(budget);
-      log({
+  function refuseConnection(ws: WebSocket, ip: string, reason: "too_many_connections" | "shutdown", limit?: "connections_per_address" | "connections_total"): void {
+    if (limit) metrics.limit(limit);
+    log({ ev: "conn.refused", ip, reason });
+    ws.send(JSON.stringify({ t: "bye", reason }));
+    ws.close(1013, reason);
+  }
+
+  // One set of listeners for every socket (no closures per connection); `this` is the socket.
+  function ignoreError(): void {} // protocol errors (e.g. oversized message) end in 'close' below
+  function onMessage(this: ClientSocket, data: RawData, isBinary: boolean): void {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    this[CONN]!.receive(buf, isBinary);
+  }
+  function onClose(this: ClientSocket, code: number): void {
+    const conn = this[CONN]!;
+    conns.delete(conn);
+    metrics.connections--;
+    budgets.leave(conn.budget);
+    if (logger) {
+      const now = clock.now();
+      logger({
         ev: "conn.close",
         conn: conn.id,
-        ip,
+        ip: conn.ip,
         code,
         framesIn: conn.framesIn,
         framesOut: conn.framesOut,
         bytesIn: conn.bytesIn,
         bytesOut: conn.bytesOut,
-        ms: clock.now() - conn.openedAt,
+        ms: now - conn.openedAt,
+        ts: now,
       });
-      void conn.release();
-    });
+    }
+    void conn.release();
+  }
+
+  function onConnection(ws: ClientSocket, req: IncomingMessage): void {
+    const ip = clientAddress(req.socket.remoteAddress ?? "unknown", req.headers, trusted);
+    ws.on("error", ignoreError);
+    if (shuttingDown) return refuseConnection(ws, ip, "shutdown");
+    const budget = budgets.admit(addressGroup(ip));
+    if (typeof budget === "string") return refuseConnection(ws, ip, "too_many_connections", budget);
+    const conn = new RelayConnection(ctx, ws, nextId++, ip, budget);
+    conns.add(conn);
+    metrics.connections++;
+    metrics.connectionsTotal++;
+    ws[CONN] = conn;
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
   }
 
   function scheduleTick(): void {
@@ -228,6 +250,9 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     // skipUTF8Validation: invalid UTF-8 becomes a bad_frame answer (JSON decode fails) instead
     // of a 1007 close, so a bad frame costs the error budget like any other.
     wss = new WebSocketServer({ server: http, maxPayload: 2 * ctx.maxFrameBytes, perMessageDeflate: false, skipUTF8Validation: true });
+    // The 101 response is held (corked) until the next tick, so the `welcome` frame sent on
+    // 'connection' leaves with it in one write.
+    wss.on("headers", (_headers, req) => corkForThisTick(req.socket));
     wss.on("connection", onConnection);
     wss.on("error", () => {}); // the HTTP server's own errors reach start()/listen; per-socket ones end in 'close'
     // Events for this instance's subscribers. With Redis down at start the relay still listens

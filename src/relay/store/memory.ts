@@ -115,11 +115,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     sweepTimer = undefined;
     if (closed) return;
     let expired = 0;
-    for (const k of [...held.keys()]) expired += prune(k);
+    // Deleting the entry being visited is safe while iterating a Map: no copies of the keys.
+    for (const k of held.keys()) expired += prune(k);
     if (expired > 0) options.onExpired?.(expired);
-    for (const np of [...nameplates.keys()]) liveNameplate(np);
-    for (const [np, c] of [...cooling]) if (!live(c.forgetAt)) cooling.delete(np);
-    for (const k of [...presence.keys()]) presentToken(k);
+    for (const np of nameplates.keys()) liveNameplate(np);
+    for (const [np, c] of cooling) if (!live(c.forgetAt)) cooling.delete(np);
+    for (const k of presence.keys()) presentToken(k);
     schedule();
   }
   function schedule() {
