@@ -12,6 +12,7 @@ import { createActor, type InspectionEvent } from "xstate";
 import { systemClock } from "../clock.js";
 import { defaultComponents, type Components } from "../adapters/components.js";
 import { generateCode, parseCode } from "../adapters/crypto/index.js";
+import type { CrdtChange } from "../adapters/crdt/types.js";
 import type { SignalingSession } from "../adapters/signaling/types.js";
 import { DEFAULT_TIMINGS, type EndReason, type Role } from "../machines/protocol.js";
 import { resolveTimings } from "../machines/timings.js";
@@ -23,10 +24,42 @@ import { Outcome } from "./outcome.js";
 import { createReporter, reportRejection } from "./report.js";
 import { count, createScope, type SessionScope } from "./scope.js";
 import { sessionLogic } from "./session-logic.js";
+import { Sink } from "./sink.js";
 import { engineState } from "./state.js";
 import type { EngineEvent, EngineState, SyncEngine, SyncEngineOptions } from "./types.js";
 
 export const DEFAULT_ENGINE_TIMINGS = DEFAULT_TIMINGS;
+
+/** Every content change: a liveness stamp, a counter, and the peers for a remote presence change. */
+class ActivityStamps extends Sink<CrdtChange> {
+  constructor(private readonly scope: SessionScope) {
+    super();
+  }
+  protected _next(c: CrdtChange): void {
+    const { scope } = this;
+    scope.liveness.activity();
+    count(scope, `activity.${c.kind}.${c.origin}`);
+    if (c.kind === "awareness" && c.origin === "remote") scope.announce({ type: "presence", peers: scope.crdt.peers().map(({ device, doing }) => ({ device, doing })) });
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.scope.report(e, "crdt");
+  }
+}
+
+/** A sync round completed: a `synced` event. */
+class SyncedEvents extends Sink<void> {
+  constructor(private readonly scope: SessionScope) {
+    super();
+  }
+  protected _next(): void {
+    this.scope.announce({ type: "synced" });
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.scope.report(e, "crdt");
+  }
+}
 
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   if (options === null || typeof options !== "object") throw new TypeError("createSyncEngine needs options");
@@ -79,12 +112,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // Activity: every content change stamps the dead-man's clock (no actor event per edit). Both
   // streams end with the session: every ending wipes, and destroying the doc completes them.
-  scope.crdt.changes$.subscribe((c) => {
-    scope.liveness.activity();
-    count(scope, `activity.${c.kind}.${c.origin}`);
-    if (c.kind === "awareness" && c.origin === "remote") announce({ type: "presence", peers: scope.crdt.peers().map(({ device, doing }) => ({ device, doing })) });
-  });
-  scope.crdt.synced$.subscribe(() => announce({ type: "synced" }));
+  scope.crdt.changes$.subscribe(new ActivityStamps(scope));
+  scope.crdt.synced$.subscribe(new SyncedEvents(scope));
 
   const finish = (reason: EndReason): void => {
     if (outcome.isEnded) return;
