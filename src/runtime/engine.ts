@@ -19,7 +19,7 @@ import { resolveTimings } from "../machines/timings.js";
 import { bindSession } from "./binding.js";
 import { sessionEffects } from "./effects.js";
 import { EngineStateError, SessionEndedError } from "./errors.js";
-import { registerInternals } from "./introspection.js";
+import { registerInternals, type SecretWatchers } from "./introspection.js";
 import { Outcome } from "./outcome.js";
 import { createReporter, reportRejection } from "./report.js";
 import { count, createScope, type SessionScope } from "./scope.js";
@@ -82,12 +82,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const scope = createScope(options, components, { announce, toSession, report: createReporter(counters, announce, toSession), counters });
 
   // Tests hold every key buffer that ever existed: they are told before every event and effect.
-  const secretWatchers = new Set<(buffers: readonly Uint8Array[]) => void>();
+  const secrets: SecretWatchers = { watchers: undefined };
   const stateChanged = new Subject<void>();
   const inspect = (ev: InspectionEvent): void => {
-    if (secretWatchers.size > 0 && (ev.type === "@xstate.event" || ev.type === "@xstate.action")) {
+    const watchers = secrets.watchers;
+    if (watchers !== undefined && watchers.size > 0 && (ev.type === "@xstate.event" || ev.type === "@xstate.action")) {
       const live = scope.keyStore.secretBuffers();
-      for (const w of secretWatchers) w(live);
+      for (const w of watchers) w(live);
     }
     if (ev.type === "@xstate.snapshot") stateChanged.next();
     const user = options.inspect;
@@ -120,8 +121,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     outcome.end(reason);
     stateChanged.next();
     stateChanged.complete();
-    for (const ch of scope.channels.values()) ch.close(); // opened by an attempt nobody took up
-    scope.channels.clear();
+    for (const ch of scope.channels?.values() ?? []) ch.close(); // opened by an attempt nobody took up
+    scope.channels = undefined;
     events.next({ type: "ended", reason });
     events.complete();
   };
@@ -244,6 +245,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     snapshot,
   };
-  registerInternals(engine, { scope, session, secretWatchers });
+  registerInternals(engine, { scope, session, secrets });
   return engine;
 }

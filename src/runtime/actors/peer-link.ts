@@ -32,15 +32,14 @@ import { BodyApplier, FrameOpener, SequenceWatch } from "../inbound.js";
 import { maxBodyBytes, outboundFrames, type SendStats } from "../outbound.js";
 import type { Rotation } from "../rotation.js";
 import { scopeOf } from "../binding.js";
-import type { ControlFrame, LinkHandle, SecureState, SessionScope } from "../scope.js";
+import { takeChannel, type ControlFrame, type LinkHandle, type SecureState, type SessionScope } from "../scope.js";
 import { Sink } from "../sink.js";
 
 const EMPTY = new Uint8Array(0);
 
 export const peerLinkActor = fromCallback<EventObject, { channelId: string }>(({ input, sendBack, system }) => {
   const scope = scopeOf(system);
-  const channel = scope.channels.get(input.channelId);
-  scope.channels.delete(input.channelId);
+  const channel = takeChannel(scope, input.channelId);
   const secure = scope.secure;
   if (channel === undefined || secure === undefined || secure.channel.wiped) {
     channel?.close();
