@@ -12,21 +12,54 @@ import { createActor, type InspectionEvent } from "xstate";
 import { systemClock } from "../clock.js";
 import { defaultComponents, type Components } from "../adapters/components.js";
 import { generateCode, parseCode } from "../adapters/crypto/index.js";
+import type { CrdtChange } from "../adapters/crdt/types.js";
 import type { SignalingSession } from "../adapters/signaling/types.js";
 import { DEFAULT_TIMINGS, type EndReason, type Role } from "../machines/protocol.js";
 import { resolveTimings } from "../machines/timings.js";
 import { bindSession } from "./binding.js";
 import { sessionEffects } from "./effects.js";
 import { EngineStateError, SessionEndedError } from "./errors.js";
-import { registerInternals } from "./introspection.js";
+import { registerInternals, type SecretWatchers } from "./introspection.js";
 import { Outcome } from "./outcome.js";
 import { createReporter, reportRejection } from "./report.js";
 import { count, createScope, type SessionScope } from "./scope.js";
 import { sessionLogic } from "./session-logic.js";
+import { Sink } from "./sink.js";
 import { engineState } from "./state.js";
 import type { EngineEvent, EngineState, SyncEngine, SyncEngineOptions } from "./types.js";
 
 export const DEFAULT_ENGINE_TIMINGS = DEFAULT_TIMINGS;
+
+/** Every content change: a liveness stamp, a counter, and the peers for a remote presence change. */
+class ActivityStamps extends Sink<CrdtChange> {
+  constructor(private readonly scope: SessionScope) {
+    super();
+  }
+  protected _next(c: CrdtChange): void {
+    const { scope } = this;
+    scope.liveness.activity();
+    count(scope, `activity.${c.kind}.${c.origin}`);
+    if (c.kind === "awareness" && c.origin === "remote") scope.announce({ type: "presence", peers: scope.crdt.peers().map(({ device, doing }) => ({ device, doing })) });
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.scope.report(e, "crdt");
+  }
+}
+
+/** A sync round completed: a `synced` event. */
+class SyncedEvents extends Sink<void> {
+  constructor(private readonly scope: SessionScope) {
+    super();
+  }
+  protected _next(): void {
+    this.scope.announce({ type: "synced" });
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.scope.report(e, "crdt");
+  }
+}
 
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   if (options === null || typeof options !== "object") throw new TypeError("createSyncEngine needs options");
@@ -49,12 +82,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const scope = createScope(options, components, { announce, toSession, report: createReporter(counters, announce, toSession), counters });
 
   // Tests hold every key buffer that ever existed: they are told before every event and effect.
-  const secretWatchers = new Set<(buffers: readonly Uint8Array[]) => void>();
+  const secrets: SecretWatchers = { watchers: undefined };
   const stateChanged = new Subject<void>();
   const inspect = (ev: InspectionEvent): void => {
-    if (secretWatchers.size > 0 && (ev.type === "@xstate.event" || ev.type === "@xstate.action")) {
+    const watchers = secrets.watchers;
+    if (watchers !== undefined && watchers.size > 0 && (ev.type === "@xstate.event" || ev.type === "@xstate.action")) {
       const live = scope.keyStore.secretBuffers();
-      for (const w of secretWatchers) w(live);
+      for (const w of watchers) w(live);
     }
     if (ev.type === "@xstate.snapshot") stateChanged.next();
     const user = options.inspect;
@@ -79,20 +113,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // Activity: every content change stamps the dead-man's clock (no actor event per edit). Both
   // streams end with the session: every ending wipes, and destroying the doc completes them.
-  scope.crdt.changes$.subscribe((c) => {
-    scope.liveness.activity();
-    count(scope, `activity.${c.kind}.${c.origin}`);
-    if (c.kind === "awareness" && c.origin === "remote") announce({ type: "presence", peers: scope.crdt.peers().map(({ device, doing }) => ({ device, doing })) });
-  });
-  scope.crdt.synced$.subscribe(() => announce({ type: "synced" }));
+  scope.crdt.changes$.subscribe(new ActivityStamps(scope));
+  scope.crdt.synced$.subscribe(new SyncedEvents(scope));
 
   const finish = (reason: EndReason): void => {
     if (outcome.isEnded) return;
     outcome.end(reason);
     stateChanged.next();
     stateChanged.complete();
-    for (const ch of scope.channels.values()) ch.close(); // opened by an attempt nobody took up
-    scope.channels.clear();
+    for (const ch of scope.channels?.values() ?? []) ch.close(); // opened by an attempt nobody took up
+    scope.channels = undefined;
     events.next({ type: "ended", reason });
     events.complete();
   };
@@ -215,6 +245,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     snapshot,
   };
-  registerInternals(engine, { scope, session, secretWatchers });
+  registerInternals(engine, { scope, session, secrets });
   return engine;
 }

@@ -11,28 +11,34 @@
  * epoch change, or a fragment gap starts a two-way y-protocols sync round, which moves exactly
  * what each side lacks. Frames flow both ways at least every ping interval, so every loss is seen.
  */
-import { Observable, type Observer, type OperatorFunction, type Subscriber } from "rxjs";
 import type { Crdt, CrdtMessage } from "../adapters/crdt/types.js";
 import { FrameType, type OpenedFrame, type SecureChannel } from "../adapters/crypto/index.js";
 import { MAX_MESSAGE_BYTES, type BodyPart } from "./codec.js";
 import { FrameBodyError } from "./errors.js";
 import type { DataFrameType } from "./outbound.js";
 import type { ErrorReporter } from "./report.js";
+import { Sink } from "./sink.js";
 
-/** Opens each frame; what does not open is reported (source `frame`) and dropped. */
-export function openFrames(sc: SecureChannel, report: ErrorReporter): OperatorFunction<Uint8Array, OpenedFrame> {
-  return (source) => new Observable<OpenedFrame>((out) => source.subscribe(new FrameOpener(sc, report, out)));
+/** Where opened frames go (the link: stamp, watch the sequence, decode, dispatch). */
+export interface FrameHandler {
+  onFrame(frame: OpenedFrame): void;
 }
 
-/** One object per link rather than a map and a filter step (each a subscriber kept for the session). */
-class FrameOpener implements Observer<Uint8Array> {
+/**
+ * The inbound pipeline's first stage, subscribed to the channel's messages: opens each frame and
+ * hands it straight to the link; what does not open is reported (source `frame`) and dropped.
+ * One subscriber per link rather than a map, a filter and an observer (each kept for the session).
+ */
+export class FrameOpener extends Sink<Uint8Array> {
   constructor(
     private readonly sc: SecureChannel,
     private readonly report: ErrorReporter,
-    private readonly out: Subscriber<OpenedFrame>,
-  ) {}
+    private readonly handler: FrameHandler,
+  ) {
+    super();
+  }
 
-  next(frame: Uint8Array): void {
+  protected _next(frame: Uint8Array): void {
     let opened: OpenedFrame;
     try {
       opened = this.sc.open(frame);
@@ -40,15 +46,12 @@ class FrameOpener implements Observer<Uint8Array> {
       this.report(e, "frame");
       return;
     }
-    this.out.next(opened);
+    this.handler.onFrame(opened);
   }
 
-  error(e: unknown): void {
-    this.out.error(e);
-  }
-
-  complete(): void {
-    this.out.complete();
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.report(e, "transport");
   }
 }
 
@@ -97,7 +100,8 @@ interface Assembly {
  * unchanged. Returns false when a fragment went missing (the caller resyncs).
  */
 export class BodyApplier {
-  private readonly assembly = new Map<DataFrameType, Assembly>();
+  /** A message being reassembled, per frame type (made at the first fragment: most links see none). */
+  private assembly: Map<DataFrameType, Assembly> | undefined;
 
   constructor(private readonly crdt: Crdt) {}
 
@@ -128,24 +132,25 @@ export class BodyApplier {
 
   /** The reassembled message, undefined while incomplete, false on a gap (the partial is dropped). */
   private fragment(type: DataFrameType, part: BodyPart & { t: "frag" }): Uint8Array | undefined | false {
-    let a = this.assembly.get(type);
+    const assembly = (this.assembly ??= new Map());
+    let a = assembly.get(type);
     let gap = false;
     if (a !== undefined && (a.id !== part.id || a.total !== part.total || a.next !== part.index)) {
-      this.assembly.delete(type);
+      assembly.delete(type);
       a = undefined;
       gap = true;
     }
     if (a === undefined) {
       if (part.index !== 0) return false;
       a = { id: part.id, total: part.total, next: 0, chunks: [], bytes: 0 };
-      this.assembly.set(type, a);
+      assembly.set(type, a);
     }
     a.chunks.push(part.bytes.slice()); // the frame's plaintext is zeroed after dispatch
     a.bytes += part.bytes.length;
     a.next++;
     if (a.bytes > MAX_MESSAGE_BYTES) throw new FrameBodyError("reassembled message too large");
     if (a.next < a.total) return gap ? false : undefined;
-    this.assembly.delete(type);
+    assembly.delete(type);
     const whole = new Uint8Array(a.bytes);
     let off = 0;
     for (const c of a.chunks) {
@@ -156,6 +161,6 @@ export class BodyApplier {
   }
 
   clear(): void {
-    this.assembly.clear();
+    this.assembly = undefined;
   }
 }

@@ -19,6 +19,11 @@ export interface EngineInternals {
 
 const registry = new WeakMap<object, EngineInternals>();
 
+/** The engine's secret watchers (the set made when the first one comes: only tests watch). */
+export interface SecretWatchers {
+  watchers: Set<(buffers: readonly Uint8Array[]) => void> | undefined;
+}
+
 interface ActorLike {
   getSnapshot(): unknown;
 }
@@ -26,16 +31,17 @@ interface ActorLike {
 /** Registers an engine: its scope, its session actor, and the set of secret watchers it tells. */
 export function registerInternals(
   engine: object,
-  o: { readonly scope: SessionScope; readonly session: ActorLike; readonly secretWatchers: Set<(buffers: readonly Uint8Array[]) => void> },
+  o: { readonly scope: SessionScope; readonly session: ActorLike; readonly secrets: SecretWatchers },
 ): void {
-  const { scope, session, secretWatchers } = o;
+  const { scope, session, secrets } = o;
   registry.set(engine, {
     keyStore: scope.keyStore,
     crdt: scope.crdt,
     watchSecrets(fn) {
-      secretWatchers.add(fn);
+      const watchers = (secrets.watchers ??= new Set());
+      watchers.add(fn);
       fn(scope.keyStore.secretBuffers());
-      return () => secretWatchers.delete(fn);
+      return () => watchers.delete(fn);
     },
     liveResources() {
       const live: string[] = [];
@@ -46,7 +52,7 @@ export function registerInternals(
         for (const [childId, child] of Object.entries(s.children ?? {})) if (child) visit(childId, child);
       };
       visit("session", session);
-      for (const id of scope.channels.keys()) live.push(`channel:${id}`);
+      for (const id of scope.channels?.keys() ?? []) live.push(`channel:${id}`);
       if (scope.link) live.push(`link:${scope.link.channel.id}`);
       if (scope.mailbox) live.push("mailbox");
       return live;

@@ -2,7 +2,12 @@
  * The outbound pipeline's operators: y-protocols messages and control frames -> coalesced bodies
  * -> sealed frames -> channel, paced by the channel's drain signal.
  *
- *   outboundItems(data$, control$, allowed).pipe(coalesceFrames(…), sendPaced(channel, seal, stats))
+ *   outboundFrames(data$, control$, allowed, coalesce, channel, seal, stats)
+ *     = data items (while allowed) merged with control frames -> coalesce -> seal + send, paced
+ *
+ * The three stages are fused into one operator for the link (one subscriber per source, the
+ * stages calling each other directly); `coalesceFrames` and `sendPaced` are the middle and last
+ * stage on their own, the same classes.
  *
  * Coalescing (perf-baselines §1/§6: werift resends tiny messages ~21 times, so frames must be
  * >= 1 KB where there is that much to say): messages of one frame type collect until the end of
@@ -18,12 +23,13 @@
  * sequence order is the send order, which the rotation handover relies on), and only while
  * `bufferedAmount <= highWaterMark`; above it the queue waits for `drained$`.
  */
-import { asapScheduler, Observable, type Observer, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from "rxjs";
+import { asapScheduler, Observable, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from "rxjs";
 import type { CrdtMessage } from "../adapters/crdt/types.js";
 import type { Channel } from "../adapters/transport/types.js";
 import { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES } from "../adapters/crypto/index.js";
 import { BODY_HEADER_BYTES, encodeBody, partOverhead, wholeOverhead, type BodyPart } from "./codec.js";
 import type { ControlFrame } from "./scope.js";
+import { Sink } from "./sink.js";
 
 export type DataFrameType = typeof FrameType.SYNC | typeof FrameType.AWARENESS;
 
@@ -43,72 +49,131 @@ export function maxBodyBytes(channel: Channel, cryptoMaxFrame = 1 << 20): number
   return Math.min(channel.maxMessageSize, cryptoMaxFrame) - FRAME_HEADER_BYTES - FRAME_TAG_BYTES;
 }
 
-interface Pending {
-  parts: BodyPart[];
-  bytes: number;
+/** Seals a frame at the moment it is sent. */
+export interface Sealer {
+  seal(frame: ControlFrame): Uint8Array;
+}
+
+export interface SendStats {
+  framesOut: number;
+  bytesOut: number;
+  pauses: number;
+  queued: number;
 }
 
 /*
- * The stages below are one object per subscription with their steps as methods: a link lives as
- * long as its session, and an operator chain (map, filter, merge, …) keeps a subscriber and a few
- * closures per step for all that time (docs/performance.md, "idle paired session heap").
+ * The stages below are one object each with their steps as methods, and the link's pipeline
+ * subscribes each source once (Sink, sink.ts): a link lives as long as its session, and an
+ * operator chain (map, filter, merge, …) keeps a subscriber and a few closures per step for all
+ * that time (docs/performance.md, "idle paired session heap").
  */
 
 /**
- * The pipeline's input: the CRDT's messages as data items while `allowed()` (strict verification
- * holds sync until both devices confirmed; a message held back is zeroed, the next sync round
- * carries it), merged with the control frames. Completes when both sources have.
+ * The link's outbound pipeline, fused: the CRDT's messages as data items while `allowed()`
+ * (`allowed.value`: strict verification holds sync until both devices confirmed; a message held back is zeroed,
+ * the next sync round carries it), merged with the control frames, coalesced into bodies, sealed
+ * and sent paced by the channel's drain signal. Emits the size of each frame sent; completes when
+ * both sources have; a send that throws on an open channel is its error.
  */
-export function outboundItems(data$: Observable<CrdtMessage>, control$: Observable<ControlFrame>, allowed: () => boolean): Observable<OutboundItem> {
-  return new Observable<OutboundItem>((out) => {
-    const items = new OutboundItems(out, allowed);
-    items.data = data$.subscribe(items);
-    items.control = control$.subscribe(new ControlItems(items));
-    return items;
+export function outboundFrames(
+  data$: Observable<CrdtMessage>,
+  control$: Observable<ControlFrame>,
+  allowed: { readonly value: boolean },
+  o: CoalesceOptions,
+  channel: Channel,
+  sealer: Sealer,
+  stats: SendStats,
+): Observable<number> {
+  return new Observable<number>((out) => {
+    const pipeline = new OutboundPipeline(allowed, new Coalescer(o, new Pacer(channel, sealer, stats, out)));
+    pipeline.drain = channel.drained$.subscribe(new Drain(pipeline));
+    pipeline.control = control$.subscribe(new ControlItems(pipeline));
+    data$.subscribe(pipeline);
+    return pipeline;
   });
 }
 
-class OutboundItems implements Observer<CrdtMessage>, Unsubscribable {
-  data: Subscription | undefined;
+/** The data source's subscriber, and the pipeline's teardown. */
+class OutboundPipeline extends Sink<CrdtMessage> {
   control: Subscription | undefined;
+  drain: Subscription | undefined;
   private open = 2;
-  constructor(
-    readonly out: Subscriber<OutboundItem>,
-    private readonly allowed: () => boolean,
-  ) {}
 
-  next(m: CrdtMessage): void {
-    if (!this.allowed()) {
+  constructor(
+    private readonly allowed: { readonly value: boolean },
+    readonly coalescer: Coalescer<Pacer>,
+  ) {
+    super();
+  }
+
+  protected _next(m: CrdtMessage): void {
+    if (!this.allowed.value) {
       m.bytes.fill(0);
       return;
     }
-    this.out.next({ kind: "data", type: m.kind === "sync" ? FrameType.SYNC : FrameType.AWARENESS, bytes: m.bytes, request: m.request === true });
+    this.coalescer.push(m.kind === "sync" ? FrameType.SYNC : FrameType.AWARENESS, m.bytes, m.request === true);
   }
 
-  error(e: unknown): void {
-    this.out.error(e);
+  protected _error(e: unknown): void {
+    this.fail(e);
   }
 
-  complete(): void {
-    if (--this.open === 0) this.out.complete();
+  protected override _complete(): void {
+    this.sourceDone();
   }
 
-  unsubscribe(): void {
-    this.data?.unsubscribe();
+  fail(e: unknown): void {
+    const pacer = this.coalescer.out;
+    this.unsubscribe();
+    pacer.out.error(e);
+  }
+
+  /** One of the two sources completed; after both, what is pending goes and the pipeline completes. */
+  sourceDone(): void {
+    if (--this.open > 0) return;
+    const { coalescer } = this;
+    coalescer.flushAll();
+    this.unsubscribe();
+    coalescer.out.out.complete();
+  }
+
+  override unsubscribe(): void {
+    if (this.closed) return;
+    super.unsubscribe();
     this.control?.unsubscribe();
+    this.drain?.unsubscribe();
+    this.coalescer.unsubscribe();
   }
 }
 
-class ControlItems implements Observer<ControlFrame> {
-  constructor(private readonly items: OutboundItems) {}
-  next(frame: ControlFrame): void {
-    this.items.out.next({ kind: "control", frame });
+class ControlItems extends Sink<ControlFrame> {
+  constructor(private readonly pipeline: OutboundPipeline) {
+    super();
   }
-  error(e: unknown): void {
-    this.items.error(e);
+  protected _next(frame: ControlFrame): void {
+    this.pipeline.coalescer.control(frame);
   }
-  complete(): void {
-    this.items.complete();
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.pipeline.fail(e);
+  }
+  protected override _complete(): void {
+    this.unsubscribe();
+    this.pipeline.sourceDone();
+  }
+}
+
+/** Resumes a paused queue when the channel drained. */
+class Drain extends Sink<void> {
+  constructor(private readonly pipeline: OutboundPipeline) {
+    super();
+  }
+  protected _next(): void {
+    this.pipeline.coalescer.out.pump();
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.pipeline.fail(e);
   }
 }
 
@@ -117,8 +182,18 @@ export function coalesceFrames(o: CoalesceOptions): OperatorFunction<OutboundIte
   return (source) =>
     new Observable<ControlFrame>((out) => {
       const c = new Coalescer(o, out);
-      c.source = source.subscribe(c);
-      return c;
+      const sub = source.subscribe({
+        next: (item) => (item.kind === "data" ? c.push(item.type, item.bytes, item.request) : c.control(item.frame)),
+        error: (e: unknown) => out.error(e),
+        complete: () => {
+          c.flushAll();
+          out.complete();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        c.unsubscribe();
+      };
     });
 }
 
@@ -128,10 +203,21 @@ function flushScheduled(this: SchedulerAction<Coalescer>, c?: Coalescer): void {
   c!.flushAll();
 }
 
-class Coalescer implements Observer<OutboundItem>, Unsubscribable {
-  source: Subscription | undefined;
+interface Pending {
+  readonly type: DataFrameType;
+  parts: BodyPart[];
+  bytes: number;
+}
+
+/**
+ * Coalescing: messages of one frame type collect until the end of the microtask or `targetBytes`.
+ * At most two types are pending at once (SYNC, AWARENESS), flushed in the order they started.
+ */
+class Coalescer<Out extends { next(frame: ControlFrame): void } = { next(frame: ControlFrame): void }> implements Unsubscribable {
   scheduled: Subscription | undefined;
-  private readonly pending = new Map<DataFrameType, Pending>();
+  /** What is pending, oldest type first (`second` only while `first` is set). */
+  private first: Pending | undefined;
+  private second: Pending | undefined;
   private nextFragmentId = 0;
   /** Payload bytes of a body's parts: the target, never more than the channel carries. */
   private readonly limit: number;
@@ -140,45 +226,80 @@ class Coalescer implements Observer<OutboundItem>, Unsubscribable {
 
   constructor(
     o: CoalesceOptions,
-    private readonly out: Subscriber<ControlFrame>,
+    readonly out: Out,
   ) {
     this.limit = Math.min(o.targetBytes, o.maxBodyBytes) - BODY_HEADER_BYTES;
     this.room = o.maxBodyBytes - 8 - partOverhead();
   }
 
-  next(item: OutboundItem): void {
-    if (item.kind === "data") this.push(item.type, item.bytes, item.request);
-    else {
-      this.flushAll();
-      this.out.next(item.frame);
-    }
-  }
-
-  error(e: unknown): void {
-    this.out.error(e);
-  }
-
-  complete(): void {
+  /** A control frame goes out after the data written before it. */
+  control(frame: ControlFrame): void {
     this.flushAll();
-    this.out.complete();
+    this.out.next(frame);
   }
 
   unsubscribe(): void {
-    this.source?.unsubscribe();
     this.scheduled?.unsubscribe();
-    this.pending.clear();
+    this.scheduled = undefined;
+    this.first = this.second = undefined;
   }
 
   flushAll(): void {
     this.scheduled?.unsubscribe();
     this.scheduled = undefined;
-    for (const type of [...this.pending.keys()]) this.flushType(type);
+    const a = this.first;
+    const b = this.second;
+    this.first = this.second = undefined;
+    if (a !== undefined) this.flush(a);
+    if (b !== undefined) this.flush(b);
   }
 
-  private flushType(type: DataFrameType): void {
-    const p = this.pending.get(type);
-    if (p === undefined || p.parts.length === 0) return;
-    this.pending.delete(type);
+  push(type: DataFrameType, message: Uint8Array, request: boolean): void {
+    let p = this.pendingOf(type);
+    if (message.length <= this.room) {
+      const s = message.length + wholeOverhead(message.length);
+      if (p !== undefined && p.parts.length > 0 && p.bytes + s > this.limit) this.flushType(p);
+      p = this.pendingFor(type);
+      p.parts.push({ t: request ? "request" : "whole", bytes: message });
+      p.bytes += s;
+    } else {
+      p = this.pendingFor(type);
+      const room = this.room;
+      const total = Math.ceil(message.length / room);
+      const id = this.nextFragmentId++ >>> 0;
+      for (let i = 0; i < total; i++) p.parts.push({ t: "frag", id, index: i, total, bytes: message.subarray(i * room, (i + 1) * room) });
+      p.bytes += message.length + total * partOverhead();
+    }
+    if (p.bytes >= this.limit) this.flushType(p);
+    else this.scheduled ??= asapScheduler.schedule(flushScheduled, 0, this);
+  }
+
+  private pendingOf(type: DataFrameType): Pending | undefined {
+    if (this.first?.type === type) return this.first;
+    return this.second?.type === type ? this.second : undefined;
+  }
+
+  private pendingFor(type: DataFrameType): Pending {
+    const p = this.pendingOf(type);
+    if (p !== undefined) return p;
+    const fresh: Pending = { type, parts: [], bytes: 0 };
+    if (this.first === undefined) this.first = fresh;
+    else this.second = fresh;
+    return fresh;
+  }
+
+  /** Flush one type now (it is no longer pending; a later message of it starts after the other). */
+  private flushType(p: Pending): void {
+    if (this.first === p) {
+      this.first = this.second;
+      this.second = undefined;
+    } else if (this.second === p) this.second = undefined;
+    this.flush(p);
+  }
+
+  private flush(p: Pending): void {
+    if (p.parts.length === 0) return;
+    const { type } = p;
     let body: BodyPart[] = [];
     let size = 0;
     for (const part of p.parts) {
@@ -201,42 +322,6 @@ class Coalescer implements Observer<OutboundItem>, Unsubscribable {
     // The bodies hold copies now: the messages (document content, our own encodings) go.
     for (const part of p.parts) part.bytes.fill(0);
   }
-
-  private pendingFor(type: DataFrameType): Pending {
-    let p = this.pending.get(type);
-    if (p === undefined) {
-      p = { parts: [], bytes: 0 };
-      this.pending.set(type, p);
-    }
-    return p;
-  }
-
-  private push(type: DataFrameType, message: Uint8Array, request: boolean): void {
-    let p = this.pending.get(type);
-    if (message.length <= this.room) {
-      const s = message.length + wholeOverhead(message.length);
-      if (p !== undefined && p.parts.length > 0 && p.bytes + s > this.limit) this.flushType(type);
-      p = this.pendingFor(type);
-      p.parts.push({ t: request ? "request" : "whole", bytes: message });
-      p.bytes += s;
-    } else {
-      p = this.pendingFor(type);
-      const room = this.room;
-      const total = Math.ceil(message.length / room);
-      const id = this.nextFragmentId++ >>> 0;
-      for (let i = 0; i < total; i++) p.parts.push({ t: "frag", id, index: i, total, bytes: message.subarray(i * room, (i + 1) * room) });
-      p.bytes += message.length + total * partOverhead();
-    }
-    if (p.bytes >= this.limit) this.flushType(type);
-    else this.scheduled ??= asapScheduler.schedule(flushScheduled, 0, this);
-  }
-}
-
-export interface SendStats {
-  framesOut: number;
-  bytesOut: number;
-  pauses: number;
-  queued: number;
 }
 
 /**
@@ -245,90 +330,87 @@ export interface SendStats {
  * channel is an error of the stream (the link reports it); on a closing channel the frame is
  * dropped (the channel reports its own close, and the next sync round repairs).
  */
-export function sendPaced(
-  channel: Channel,
-  seal: (frame: ControlFrame) => Uint8Array,
-  stats: SendStats,
-): OperatorFunction<ControlFrame, number> {
+export function sendPaced(channel: Channel, seal: (frame: ControlFrame) => Uint8Array, stats: SendStats): OperatorFunction<ControlFrame, number> {
   return (source) =>
     new Observable<number>((out) => {
-      const p = new Pacer(channel, seal, stats, out);
-      p.drained = channel.drained$.subscribe(new Drain(p));
-      p.source = source.subscribe(p);
-      return p;
+      const p = new Pacer(channel, { seal }, stats, out);
+      const drained = channel.drained$.subscribe(() => p.pump());
+      const sub = source.subscribe({ next: (f) => p.next(f), error: (e: unknown) => out.error(e), complete: () => out.complete() });
+      return () => {
+        sub.unsubscribe();
+        drained.unsubscribe();
+        p.unsubscribe();
+      };
     });
 }
 
-/** Resumes a paused queue when the channel drained. */
-class Drain implements Partial<Observer<void>> {
-  constructor(private readonly p: Pacer) {}
-  next(): void {
-    this.p.pump();
-  }
-}
-
-class Pacer implements Observer<ControlFrame>, Unsubscribable {
-  source: Subscription | undefined;
-  drained: Subscription | undefined;
-  private readonly queue: ControlFrame[] = [];
+class Pacer implements Unsubscribable {
+  /** Frames held above the high-water mark (none while the channel keeps up). */
+  private queue: ControlFrame[] | undefined;
   private paused = false;
 
   constructor(
     private readonly channel: Channel,
-    private readonly seal: (frame: ControlFrame) => Uint8Array,
+    private readonly sealer: Sealer,
     private readonly stats: SendStats,
-    private readonly out: Subscriber<number>,
+    readonly out: Pick<Subscriber<number>, "next" | "error" | "complete">,
   ) {}
 
   next(f: ControlFrame): void {
+    if (this.queue === undefined) {
+      const { channel } = this;
+      if (channel.state !== "open") return; // dropped, as a queue would be
+      if (channel.bufferedAmount <= channel.highWaterMark) {
+        this.paused = false;
+        this.transmit(f);
+        return;
+      }
+      this.queue = [];
+    }
     this.queue.push(f);
     this.pump();
   }
 
-  error(e: unknown): void {
-    this.out.error(e);
-  }
-
-  complete(): void {
-    this.out.complete();
-  }
-
   unsubscribe(): void {
-    this.source?.unsubscribe();
-    this.drained?.unsubscribe();
-    this.queue.length = 0;
+    this.queue = undefined;
     this.stats.queued = 0;
   }
 
   pump(): void {
     const { queue, channel, stats } = this;
+    if (queue === undefined) return;
     while (queue.length > 0) {
-      if (channel.state !== "open") {
-        queue.length = 0;
-        break;
-      }
+      if (channel.state !== "open") break;
       if (channel.bufferedAmount > channel.highWaterMark) {
         if (!this.paused) stats.pauses++;
         this.paused = true;
-        break;
-      }
-      this.paused = false;
-      const f = queue.shift()!;
-      let bytes: Uint8Array;
-      try {
-        bytes = this.seal(f);
-        f.onSealed?.(bytes);
-        channel.send(bytes);
-      } catch (e) {
-        queue.length = 0;
-        stats.queued = 0;
-        if (channel.state === "open") this.out.error(e);
+        stats.queued = queue.length;
         return;
       }
-      stats.framesOut++;
-      stats.bytesOut += bytes.length;
-      this.out.next(bytes.length);
+      this.paused = false;
+      if (!this.transmit(queue.shift()!)) return;
     }
-    stats.queued = queue.length;
+    if (this.queue === queue) this.queue = undefined;
+    stats.queued = 0;
+  }
+
+  /** Seal and send one frame; false if that failed (what waited is dropped, the error passed on). */
+  private transmit(f: ControlFrame): boolean {
+    const { channel, stats } = this;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.sealer.seal(f);
+      f.onSealed?.(bytes);
+      channel.send(bytes);
+    } catch (e) {
+      this.queue = undefined;
+      stats.queued = 0;
+      if (channel.state === "open") this.out.error(e);
+      return false;
+    }
+    stats.framesOut++;
+    stats.bytesOut += bytes.length;
+    this.out.next(bytes.length);
+    return true;
   }
 }

@@ -7,28 +7,42 @@ import type { EndReason } from "../machines/protocol.js";
 import { SessionEndedError, WrongCodeError } from "./errors.js";
 import type { EngineEvent } from "./types.js";
 
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
+const ignore = (): undefined => undefined;
 
-/** A promise with its settle functions outside (Node 20 has no Promise.withResolvers). */
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined); // awaited by the host app or not at all: never an unhandled rejection
-  return { promise, resolve, reject };
+/**
+ * A promise with its settle functions outside (Node 20 has no Promise.withResolvers). The settle
+ * functions are let go once used: an engine keeps its promises for the session's life.
+ */
+class Deferred<T> {
+  readonly promise: Promise<T>;
+  private res: ((value: T) => void) | undefined;
+  private rej: ((error: Error) => void) | undefined;
+
+  constructor() {
+    this.promise = new Promise<T>((res, rej) => {
+      this.res = res;
+      this.rej = rej;
+    });
+    this.promise.catch(ignore); // awaited by the host app or not at all: never an unhandled rejection
+  }
+
+  resolve(value: T): void {
+    const res = this.res;
+    this.res = this.rej = undefined;
+    res?.(value);
+  }
+
+  reject(error: Error): void {
+    const rej = this.rej;
+    this.res = this.rej = undefined;
+    rej?.(error);
+  }
 }
 
 export class Outcome {
-  readonly connected = deferred<void>();
-  readonly synced = deferred<void>();
-  readonly ended = deferred<EndReason>();
+  readonly connected = new Deferred<void>();
+  readonly synced = new Deferred<void>();
+  readonly ended = new Deferred<EndReason>();
   private reason: EndReason | null = null;
 
   get isEnded(): boolean {

@@ -7,7 +7,8 @@
  *   ticket   host()/join() -> pairingExchange (taken once; its password is zeroed at once)
  *   secure   pairingExchange (PAKE_OK) -> signalMailbox, connect, peerLink, effects; wiped by `wipe`
  *   mailbox  signalMailbox -> connect (sealed signals for one attempt)
- *   channels connect -> peerLink (an open channel waits here by id until its link takes it)
+ *   channels connect -> peerLink (an open channel waits here by id until its link takes it;
+ *            `parkChannel`/`takeChannel`, the map only while one waits)
  *   link     peerLink (the live link, for a BYE sent ahead of the queue and for state$)
  */
 import { BehaviorSubject, Subject } from "rxjs";
@@ -93,7 +94,8 @@ export interface SessionScope {
   mailboxOpened: Promise<SignalingSession | null> | undefined;
   /** A BYE through the mailbox still on its way (set by `wipe`); the adapters close after it. */
   farewell: Promise<void> | undefined;
-  readonly channels: Map<string, Channel>;
+  /** Open channels no link has taken yet (undefined while none waits). */
+  channels: Map<string, Channel> | undefined;
   link: LinkHandle | undefined;
   /** The person confirmed the words on this device (strict verification). */
   verifiedHere: boolean;
@@ -109,6 +111,19 @@ export function count(scope: Pick<SessionScope, "counters">, name: string, by = 
   const n = (scope.counters[name] ?? 0) + by;
   scope.counters[name] = n;
   return n;
+}
+
+/** An opened channel waits for its link (connect). */
+export function parkChannel(scope: SessionScope, channel: Channel): void {
+  (scope.channels ??= new Map()).set(channel.id, channel);
+}
+
+/** The link takes its channel (peerLink); undefined if it is gone. */
+export function takeChannel(scope: SessionScope, id: string): Channel | undefined {
+  const channel = scope.channels?.get(id);
+  scope.channels?.delete(id);
+  if (scope.channels?.size === 0) scope.channels = undefined;
+  return channel;
 }
 
 const DEFAULT_COALESCE_BYTES = 16 * 1024;
@@ -144,7 +159,7 @@ export function createScope(
     mailbox: undefined,
     mailboxOpened: undefined,
     farewell: undefined,
-    channels: new Map(),
+    channels: undefined,
     link: undefined,
     verifiedHere: false,
     ending: false,

@@ -1,7 +1,8 @@
 /**
- * The outbound operators on their own: coalescing fills bodies to the target without straggler
- * frames and loses nothing; a control frame goes out after the data queued before it; pacing
- * holds frames above the high-water mark and sends them, sealed in order, on drained$.
+ * The outbound operators: coalescing fills bodies to the target without straggler frames and
+ * loses nothing; a control frame goes out after the data queued before it; pacing holds frames
+ * above the high-water mark and sends them, sealed in order, on drained$; the fused pipeline the
+ * link uses does all three, passes data only while sync is allowed, and ends cleanly.
  */
 import { describe, expect, it } from "vitest";
 import { firstValueFrom, from, Subject, toArray } from "rxjs";
@@ -9,35 +10,10 @@ import { FrameType } from "../../src/adapters/crypto/index.js";
 import type { Channel } from "../../src/adapters/transport/types.js";
 import { decodeBody } from "../../src/runtime/codec.js";
 import type { CrdtMessage } from "../../src/adapters/crdt/types.js";
-import { coalesceFrames, outboundItems, sendPaced, type OutboundItem, type SendStats } from "../../src/runtime/outbound.js";
+import { coalesceFrames, outboundFrames, sendPaced, type OutboundItem, type SendStats } from "../../src/runtime/outbound.js";
 import type { ControlFrame } from "../../src/runtime/scope.js";
 
 const data = (bytes: Uint8Array): OutboundItem => ({ kind: "data", type: FrameType.SYNC, bytes, request: false });
-
-describe("outboundItems", () => {
-  it("passes data only while sync is allowed (a held-back message is zeroed), control always, and completes after both", () => {
-    const data$ = new Subject<CrdtMessage>();
-    const control$ = new Subject<ControlFrame>();
-    let allowed = false;
-    const items: OutboundItem[] = [];
-    let completed = false;
-    outboundItems(data$, control$, () => allowed).subscribe({ next: (i) => items.push(i), complete: () => (completed = true) });
-    const held = Uint8Array.of(1, 2, 3);
-    data$.next({ kind: "sync", bytes: held });
-    control$.next({ type: FrameType.PING, body: new Uint8Array(0) });
-    allowed = true;
-    data$.next({ kind: "awareness", bytes: Uint8Array.of(4), request: true });
-    expect(held).toEqual(new Uint8Array(3));
-    expect(items.map((i) => (i.kind === "data" ? ["data", i.type, i.request] : ["control", i.frame.type]))).toEqual([
-      ["control", FrameType.PING],
-      ["data", FrameType.AWARENESS, true],
-    ]);
-    data$.complete();
-    expect(completed).toBe(false);
-    control$.complete();
-    expect(completed).toBe(true);
-  });
-});
 
 describe("coalesceFrames", () => {
   it("fills bodies up to the target without a straggler frame, in order, nothing lost", async () => {
@@ -110,5 +86,74 @@ describe("sendPaced", () => {
     expect(sent.map((b) => b[0])).toEqual([0, 1, 2, 3, 4]); // sealed in send order
     expect(sent.map((b) => b[1])).toEqual([0, 1, 2, 3, 4]);
     expect(stats.queued).toBe(0);
+  });
+});
+
+describe("outboundFrames (the link's fused pipeline)", () => {
+  const EMPTY = new Uint8Array(0);
+  const setup = (highWaterMark = 1 << 20) => {
+    const data$ = new Subject<CrdtMessage>();
+    const control$ = new Subject<ControlFrame>();
+    const allowed = { value: false };
+    const fake = fakeChannel(highWaterMark);
+    const stats: SendStats = { framesOut: 0, bytesOut: 0, pauses: 0, queued: 0 };
+    const sealedTypes: number[] = [];
+    const sealer = { seal: (f: ControlFrame) => (sealedTypes.push(f.type), Uint8Array.of(f.type, ...f.body)) };
+    const frames$ = outboundFrames(data$, control$, allowed, { targetBytes: 16 * 1024, maxBodyBytes: 64 * 1024 }, fake.channel, sealer, stats);
+    return { data$, control$, allowed, ...fake, stats, sealedTypes, frames$ };
+  };
+
+  it("passes data only while sync is allowed (a held-back message is zeroed), control always, coalesced, and completes after both", async () => {
+    const t = setup();
+    const sizes: number[] = [];
+    let completed = false;
+    t.frames$.subscribe({ next: (n) => sizes.push(n), complete: () => (completed = true) });
+    const held = Uint8Array.of(1, 2, 3);
+    t.data$.next({ kind: "sync", bytes: held });
+    t.control$.next({ type: FrameType.PING, body: EMPTY });
+    expect(held).toEqual(new Uint8Array(3));
+    t.allowed.value = true;
+    const a = Uint8Array.of(4);
+    const b = Uint8Array.of(5);
+    t.data$.next({ kind: "awareness", bytes: a.slice(), request: true });
+    t.data$.next({ kind: "awareness", bytes: b.slice() });
+    expect(t.sealedTypes).toEqual([FrameType.PING]); // data waits for the end of the microtask
+    await Promise.resolve();
+    expect(t.sealedTypes).toEqual([FrameType.PING, FrameType.AWARENESS]); // both in one frame
+    const parts = decodeBody(t.sent[1]!.subarray(1));
+    expect(parts.map((p) => [p.t, [...p.bytes]])).toEqual([["request", [4]], ["whole", [5]]]);
+    expect(sizes).toEqual(t.sent.map((f) => f.length));
+    t.data$.next({ kind: "sync", bytes: Uint8Array.of(6) });
+    t.data$.complete();
+    expect(completed).toBe(false);
+    t.control$.complete(); // what was pending goes first
+    expect(t.sealedTypes).toEqual([FrameType.PING, FrameType.AWARENESS, FrameType.SYNC]);
+    expect(completed).toBe(true);
+    expect([t.data$.observed, t.control$.observed, (t.channel.drained$ as Subject<void>).observed]).toEqual([false, false, false]);
+  });
+
+  it("flushes pending data of both types in the order they started, before a control frame", () => {
+    const t = setup();
+    t.allowed.value = true;
+    t.frames$.subscribe();
+    t.data$.next({ kind: "awareness", bytes: Uint8Array.of(1) });
+    t.data$.next({ kind: "sync", bytes: Uint8Array.of(2) });
+    t.data$.next({ kind: "awareness", bytes: Uint8Array.of(3) });
+    t.control$.next({ type: FrameType.PONG, body: EMPTY });
+    expect(t.sealedTypes).toEqual([FrameType.AWARENESS, FrameType.SYNC, FrameType.PONG]);
+  });
+
+  it("paces on the channel's drain, and unsubscribing lets go of every source", () => {
+    const t = setup(10);
+    t.allowed.value = true;
+    const sub = t.frames$.subscribe();
+    for (let i = 0; i < 3; i++) t.control$.next({ type: FrameType.PING, body: new Uint8Array(8) });
+    expect(t.sent.length).toBe(2);
+    expect(t.stats).toMatchObject({ framesOut: 2, pauses: 1, queued: 1 });
+    t.drain();
+    expect(t.sent.length).toBe(3);
+    expect(t.stats.queued).toBe(0);
+    sub.unsubscribe();
+    expect([t.data$.observed, t.control$.observed, (t.channel.drained$ as Subject<void>).observed]).toEqual([false, false, false]);
   });
 });

@@ -11,6 +11,7 @@ import type { ConnectOutput } from "../../machines/protocol.js";
 import { ConnectAbortedError, NoPathError } from "../../adapters/transport/types.js";
 import { ConnectTimeoutError } from "../errors.js";
 import { scopeOf } from "../binding.js";
+import { parkChannel } from "../scope.js";
 
 export const connectActor = fromPromise<ConnectOutput, { attempt: number }>(async ({ input, signal, system }) => {
   const scope = scopeOf(system);
@@ -29,7 +30,7 @@ export const connectActor = fromPromise<ConnectOutput, { attempt: number }>(asyn
       channel.close();
       throw new ConnectAbortedError("the attempt was abandoned before the channel opened");
     }
-    scope.channels.set(channel.id, channel);
+    parkChannel(scope, channel);
     return { channelId: channel.id };
   } catch (e) {
     // Stopped while connecting: by the connection's `connectTimeout` delay, unless the session is

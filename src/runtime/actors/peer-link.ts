@@ -2,10 +2,10 @@
  * The `peerLink` actor (invoked by the connection machine while a channel is open): the two
  * pipelines over one channel, both ending with the link.
  *
- *   outbound: merge(crdt.outbound$ (while sync is allowed), control$)
- *               -> coalesceFrames -> sendPaced (seal at send time, paced by drained$)
- *   inbound:  channel.messages$ -> openFrames (auth + replay window) -> stamp liveness, watch
- *               sequence -> dispatch: apply bodies (one Yjs transaction per frame), PONG,
+ *   outbound: outboundFrames: merge(crdt.outbound$ (while sync is allowed), control$)
+ *               -> coalesce -> seal at send time, send paced by drained$ (one fused operator)
+ *   inbound:  channel.messages$ -> FrameOpener (auth + replay window) -> onFrame: stamp liveness,
+ *               watch sequence -> dispatch: apply bodies (one Yjs transaction per frame), PONG,
  *               rotation, BYE, VERIFIED
  *
  * A body that opens but does not decode comes from the key holder: fatal. When the channel closes
@@ -13,11 +13,13 @@
  * both pipelines and closes the channel (the transport delivers what was sent, e.g. a BYE).
  *
  * One PeerLink object per open channel holds the link's state, its steps are its methods, and the
- * stages of the pipelines are one object each (outbound.ts, inbound.ts): a link lives as long as
- * the session, and a chain of small operators would keep a subscriber and closures per step for
- * all that time (docs/performance.md, "idle paired session heap").
+ * stages of the pipelines are one object each (outbound.ts, inbound.ts); every subscription is a
+ * `Sink` (sink.ts) — the link itself is the subscriber of its outbound pipeline. A link lives as
+ * long as the session, and a chain of small operators, or plain observers wrapped by RxJS, would
+ * keep a subscriber and closures per step for all that time (docs/performance.md, "idle paired
+ * session heap").
  */
-import { asapScheduler, Subscription, type SchedulerAction } from "rxjs";
+import { asapScheduler, type SchedulerAction, type Subscription } from "rxjs";
 import { fromCallback, type EventObject } from "xstate";
 import { pathRoute, samePath } from "../../adapters/transport/path.js";
 import { CrdtDecodeError } from "../../adapters/crdt/types.js";
@@ -26,18 +28,18 @@ import type { Channel, PathHealth, SelectedPath } from "../../adapters/transport
 import type { ChannelCloseReason, PeerLinkEvent } from "../../machines/protocol.js";
 import { checkEmptyBody, checkRotateBody, decodeBody, decodeByeBody } from "../codec.js";
 import { FrameBodyError, FragmentGapError, VerificationPendingError } from "../errors.js";
-import { BodyApplier, openFrames, SequenceWatch } from "../inbound.js";
-import { coalesceFrames, maxBodyBytes, outboundItems, sendPaced, type SendStats } from "../outbound.js";
+import { BodyApplier, FrameOpener, SequenceWatch } from "../inbound.js";
+import { maxBodyBytes, outboundFrames, type SendStats } from "../outbound.js";
 import type { Rotation } from "../rotation.js";
 import { scopeOf } from "../binding.js";
-import type { ControlFrame, LinkHandle, SecureState, SessionScope } from "../scope.js";
+import { takeChannel, type ControlFrame, type LinkHandle, type SecureState, type SessionScope } from "../scope.js";
+import { Sink } from "../sink.js";
 
 const EMPTY = new Uint8Array(0);
 
 export const peerLinkActor = fromCallback<EventObject, { channelId: string }>(({ input, sendBack, system }) => {
   const scope = scopeOf(system);
-  const channel = scope.channels.get(input.channelId);
-  scope.channels.delete(input.channelId);
+  const channel = takeChannel(scope, input.channelId);
   const secure = scope.secure;
   if (channel === undefined || secure === undefined || secure.channel.wiped) {
     channel?.close();
@@ -56,13 +58,21 @@ function resyncNow(this: SchedulerAction<PeerLink>, link?: PeerLink): void {
   link!.resync();
 }
 
-class PeerLink implements LinkHandle {
+/**
+ * The link: the subscriber of its outbound pipeline (a frame an open channel refuses ends it: a
+ * bug, not the network) and the owner of the other subscriptions, which `stop` ends.
+ */
+class PeerLink extends Sink<number> implements LinkHandle {
   readonly stats: SendStats & { framesIn: number; resyncs: number } = { framesOut: 0, bytesOut: 0, pauses: 0, queued: 0, framesIn: 0, resyncs: 0 };
   private readonly sc: SecureChannel;
   private readonly rotation: Rotation;
   private readonly bodies: BodyApplier;
   private readonly sequence = new SequenceWatch();
-  private readonly pipelines: Subscription;
+  private readonly inbound: Subscription;
+  private readonly pathSub: Subscription;
+  private readonly healthSub: Subscription;
+  /** Waits for sync to be allowed (strict verification), then starts the first sync round. */
+  private waiting: Subscription | undefined;
   private resyncScheduled: Subscription | undefined;
   private stopped = false;
   /** The link is down once, whether the channel closed or the machine gave the link up. */
@@ -77,57 +87,24 @@ class PeerLink implements LinkHandle {
     secure: SecureState,
     private readonly sendBack: (event: PeerLinkEvent) => void,
   ) {
+    super();
     const { crdt, syncAllowed$ } = scope;
     this.sc = secure.channel;
     this.rotation = secure.rotation;
     this.bodies = new BodyApplier(crdt);
-    const link = this;
 
-    // One subscription for the link's life, ended by the actor's stop: both pipelines, the path
-    // and health watchers, and the first sync round once data may flow.
-    this.pipelines = new Subscription();
-    this.pipelines.add(outboundItems(crdt.outbound$, scope.control$, () => syncAllowed$.value)
-      .pipe(
-        coalesceFrames({ targetBytes: scope.coalesceBytes, maxBodyBytes: maxBodyBytes(channel) }),
-        sendPaced(channel, (f) => link.seal(f), this.stats),
-      )
-      .subscribe({
-        // A frame an open channel refuses (a bug, not the network): report it and drop the
-        // channel, so the connection reconnects and a fresh sync round repairs.
-        error(e: unknown) {
-          scope.report(e, "frame");
-          channel.close();
-        },
-      }));
-    this.pipelines.add(channel.messages$.pipe(openFrames(this.sc, scope.report)).subscribe({
-      next(f: OpenedFrame) {
-        link.onFrame(f);
-      },
-    }));
+    // Both pipelines, the path and health watchers, and the first sync round once data may flow;
+    // all end with the actor's stop.
+    const coalesce = { targetBytes: scope.coalesceBytes, maxBodyBytes: maxBodyBytes(channel) };
+    outboundFrames(crdt.outbound$, scope.control$, syncAllowed$, coalesce, channel, this, this.stats).subscribe(this);
+    this.inbound = channel.messages$.subscribe(new FrameOpener(this.sc, scope.report, this));
     // The path, for the host app ("direct" or "via TURN"), whenever it changes.
-    this.pipelines.add(channel.path$.subscribe({
-      next(path: SelectedPath) {
-        link.onPath(path);
-      },
-    }));
+    this.pathSub = channel.path$.subscribe(new PathWatch(this));
     // A transport that sees its path go (ICE disconnected) ends this link at once; the
     // connection reconnects. (werift never reports it: missing frames, linkStaleMs, do there.)
-    this.pipelines.add(channel.health$.subscribe({
-      next(health: PathHealth) {
-        link.onHealth(health);
-      },
-    }));
+    this.healthSub = channel.health$.subscribe(new HealthWatch(this));
     if (syncAllowed$.value) this.startSync();
-    else {
-      const waiting = syncAllowed$.subscribe({
-        next(allowed: boolean) {
-          if (!allowed || link.stopped) return;
-          link.startSync();
-          waiting.unsubscribe();
-        },
-      });
-      this.pipelines.add(waiting);
-    }
+    else this.waiting = syncAllowed$.subscribe(new SyncWait(this));
 
     scope.link = this;
     scope.liveness.linkOpened();
@@ -136,6 +113,17 @@ class PeerLink implements LinkHandle {
     scope.announce({ type: "connected", channelId: channel.id });
     // The peer may have missed it on an earlier link.
     if (scope.verifiedHere && !syncAllowed$.value) scope.control$.next({ type: FrameType.VERIFIED, body: EMPTY });
+  }
+
+  /** Frames sent (their sizes are counted in `stats` already). */
+  protected _next(): void {}
+
+  // A frame an open channel refuses (a bug, not the network): report it and drop the channel, so
+  // the connection reconnects and a fresh sync round repairs.
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.scope.report(e, "frame");
+    this.channel.close();
   }
 
   /** Seal and send now, ahead of back-pressure (the BYE at the end). */
@@ -152,12 +140,21 @@ class PeerLink implements LinkHandle {
 
   stop(): void {
     this.stopped = true;
-    this.pipelines.unsubscribe();
+    this.unsubscribe();
+    this.inbound.unsubscribe();
+    this.pathSub.unsubscribe();
+    this.healthSub.unsubscribe();
+    this.waiting?.unsubscribe();
     this.resyncScheduled?.unsubscribe();
     this.bodies.clear();
     if (this.scope.link === this) this.scope.link = undefined;
     this.goneDown("abandoned");
     this.channel.close();
+  }
+
+  /** A watched stream of the channel failed (a transport bug): reported. */
+  report(e: unknown): void {
+    this.scope.report(e, "transport");
   }
 
   resync(): void {
@@ -174,21 +171,28 @@ class PeerLink implements LinkHandle {
     return frame;
   }
 
-  private startSync(): void {
+  startSync(): void {
     if (!this.scope.crdt.destroyed) this.scope.crdt.syncStart();
+  }
+
+  /** Sync is allowed now (strict verification): the first round starts. */
+  allowed(): void {
+    this.waiting?.unsubscribe();
+    this.waiting = undefined;
+    if (!this.stopped) this.startSync();
   }
 
   private scheduleResync(): void {
     this.resyncScheduled ??= asapScheduler.schedule(resyncNow, 0, this);
   }
 
-  private onPath(path: SelectedPath): void {
+  onPath(path: SelectedPath): void {
     if (this.path !== undefined && samePath(this.path, path)) return;
     this.path = path;
     this.scope.announce({ type: "path", path, route: pathRoute(path) });
   }
 
-  private onHealth(health: PathHealth): void {
+  onHealth(health: PathHealth): void {
     if (health !== "disconnected" || this.lost) return;
     this.lost = true;
     this.sendBack({ type: "LINK_LOST", reason: "disconnected" });
@@ -207,7 +211,7 @@ class PeerLink implements LinkHandle {
     this.scope.announce({ type: "disconnected", reason });
   }
 
-  private onFrame(f: OpenedFrame): void {
+  onFrame(f: OpenedFrame): void {
     this.stats.framesIn++;
     this.scope.liveness.peerFrame();
     this.rotation.authenticated(f.epoch);
@@ -268,5 +272,47 @@ class PeerLink implements LinkHandle {
       default:
         throw new FrameBodyError(`unknown frame type ${String(f.type)}`);
     }
+  }
+}
+
+/** The channel's path, to the link. */
+class PathWatch extends Sink<SelectedPath> {
+  constructor(private readonly link: PeerLink) {
+    super();
+  }
+  protected _next(path: SelectedPath): void {
+    this.link.onPath(path);
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.link.report(e);
+  }
+}
+
+/** The channel's health, to the link. */
+class HealthWatch extends Sink<PathHealth> {
+  constructor(private readonly link: PeerLink) {
+    super();
+  }
+  protected _next(health: PathHealth): void {
+    this.link.onHealth(health);
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.link.report(e);
+  }
+}
+
+/** Waits for `syncAllowed$` to turn true. */
+class SyncWait extends Sink<boolean> {
+  constructor(private readonly link: PeerLink) {
+    super();
+  }
+  protected _next(allowed: boolean): void {
+    if (allowed) this.link.allowed();
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.link.report(e);
   }
 }

@@ -22,6 +22,7 @@ import { decodeByeBody, decodeSignalEnvelope, encodeBye, encodeSignalEnvelope } 
 import { LetheError } from "../../errors.js";
 import { reportRejection, type ErrorReporter } from "../report.js";
 import { scopeOf } from "../binding.js";
+import { Sink } from "../sink.js";
 
 /** Signals that arrive while no connect attempt listens are kept (bounded) for the next one. */
 export const MAX_BUFFERED_SIGNALS = 32;
@@ -146,6 +147,11 @@ export class SignalMailbox {
     this.sentThisAttempt = [];
   }
 
+  /** The mailbox's own stream failed (a signaling bug): reported. */
+  failed(e: unknown): void {
+    this.report(e, "signaling");
+  }
+
   private send(bytes: Uint8Array): void {
     if (this.sc.wiped) return;
     let sealed: Uint8Array;
@@ -168,6 +174,34 @@ export class SignalMailbox {
   }
 }
 
+/** The mailbox's sealed blobs, to the mailbox (a Sink: it lives as long as the session). */
+class MailboxMessages extends Sink<Uint8Array> {
+  constructor(private readonly mailbox: SignalMailbox) {
+    super();
+  }
+  protected _next(sealed: Uint8Array): void {
+    this.mailbox.receive(sealed);
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.mailbox.failed(e);
+  }
+}
+
+/** The peer came back on a new connection. */
+class PeerReturns extends Sink<void> {
+  constructor(private readonly mailbox: SignalMailbox) {
+    super();
+  }
+  protected _next(): void {
+    this.mailbox.peerReturned();
+  }
+  protected _error(e: unknown): void {
+    this.unsubscribe();
+    this.mailbox.failed(e);
+  }
+}
+
 /**
  * The `signalMailbox` actor (invoked by the session while active): opens the private mailbox
  * for the paired session and keeps `scope.mailbox` for connect attempts; stopping it closes the
@@ -184,7 +218,8 @@ export const signalMailboxActor = fromCallback(({ system }) => {
   scope.mailbox = mailbox;
   let stopped = false;
   let session: SignalingSession | undefined;
-  let sub: Subscription | undefined;
+  let messages: Subscription | undefined;
+  let returns: Subscription | undefined;
   // The secure channel proves the pairing's keys in mailbox hellos others can see (the LAN).
   const opening = scope.signaling.mailbox(secure.channel.mailboxId, scope.role === "host" ? "host" : "join", { auth: secure.channel.mailboxAuth });
   // For a BYE posted after the end (the wipe came before the mailbox was open).
@@ -197,8 +232,8 @@ export const signalMailboxActor = fromCallback(({ system }) => {
         return;
       }
       session = s;
-      sub = s.messages$.subscribe((sealed) => mailbox.receive(sealed));
-      if (s.peerReturned$) sub.add(s.peerReturned$.subscribe(() => mailbox.peerReturned()));
+      messages = s.messages$.subscribe(new MailboxMessages(mailbox));
+      if (s.peerReturned$) returns = s.peerReturned$.subscribe(new PeerReturns(mailbox));
       mailbox.attach(s);
     },
     (e: unknown) => {
@@ -207,7 +242,8 @@ export const signalMailboxActor = fromCallback(({ system }) => {
   );
   return () => {
     stopped = true;
-    sub?.unsubscribe();
+    messages?.unsubscribe();
+    returns?.unsubscribe();
     mailbox.clear();
     if (scope.mailbox === mailbox) scope.mailbox = undefined;
     session?.close().catch(reportRejection(scope.report, "signaling"));
