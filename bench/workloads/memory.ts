@@ -57,6 +57,9 @@ async function held<T>(
     withs.push(after.rss);
     withouts.push(before.rss);
     for (const t of things) await release(t);
+    // Let go of them now: a released session the next rep's `before` still reached (this async
+    // frame keeps `things` until it is reassigned) was subtracted from that rep's figure.
+    things.length = 0;
   }
   return { heap: median(heaps), rss: median(rsss), rssWith: median(withs), rssWithout: median(withouts) };
 }
