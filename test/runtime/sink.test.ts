@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Observable, Subject } from "rxjs";
-import { Sink } from "../../src/runtime/sink.js";
+import { MethodSink, Sink } from "../../src/runtime/sink.js";
 
 class Recorder extends Sink<number> {
   readonly seen: (number | string)[] = [];
@@ -60,5 +60,31 @@ describe("Sink", () => {
     expect(ran.sort()).toEqual(["extra", "source"]);
     r.add(() => void ran.push("late"));
     expect(ran).toContain("late");
+  });
+});
+
+describe("MethodSink", () => {
+  class Owner {
+    readonly got: unknown[] = [];
+    take(v: number): void {
+      this.got.push(v);
+    }
+    fail(e: unknown): void {
+      this.got.push(`error:${String(e)}`);
+    }
+  }
+
+  it("hands values and the error to the owner's methods, called on the owner, then lets go", () => {
+    const s = new Subject<number>();
+    const owner = new Owner();
+    const sink = new MethodSink(owner, owner.take, owner.fail);
+    s.subscribe(sink);
+    s.next(1);
+    s.next(2);
+    s.error("boom");
+    s.next(3); // after the error: nothing
+    expect(owner.got).toEqual([1, 2, "error:boom"]);
+    expect(sink.closed).toBe(true);
+    expect(s.observed).toBe(false);
   });
 });

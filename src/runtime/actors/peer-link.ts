@@ -33,7 +33,7 @@ import { maxBodyBytes, outboundFrames, type SendStats } from "../outbound.js";
 import type { Rotation } from "../rotation.js";
 import { scopeOf } from "../binding.js";
 import { takeChannel, type ControlFrame, type LinkHandle, type SecureState, type SessionScope } from "../scope.js";
-import { Sink } from "../sink.js";
+import { MethodSink, Sink } from "../sink.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -99,12 +99,12 @@ class PeerLink extends Sink<number> implements LinkHandle {
     outboundFrames(crdt.outbound$, scope.control$, syncAllowed$, coalesce, channel, this, this.stats).subscribe(this);
     this.inbound = channel.messages$.subscribe(new FrameOpener(this.sc, scope.report, this));
     // The path, for the host app ("direct" or "via TURN"), whenever it changes.
-    this.pathSub = channel.path$.subscribe(new PathWatch(this));
+    this.pathSub = channel.path$.subscribe(new MethodSink(this, this.onPath, this.report));
     // A transport that sees its path go (ICE disconnected) ends this link at once; the
     // connection reconnects. (werift never reports it: missing frames, linkStaleMs, do there.)
-    this.healthSub = channel.health$.subscribe(new HealthWatch(this));
+    this.healthSub = channel.health$.subscribe(new MethodSink(this, this.onHealth, this.report));
     if (syncAllowed$.value) this.startSync();
-    else this.waiting = syncAllowed$.subscribe(new SyncWait(this));
+    else this.waiting = syncAllowed$.subscribe(new MethodSink(this, this.onSyncAllowed, this.report));
 
     scope.link = this;
     scope.liveness.linkOpened();
@@ -173,6 +173,11 @@ class PeerLink extends Sink<number> implements LinkHandle {
 
   startSync(): void {
     if (!this.scope.crdt.destroyed) this.scope.crdt.syncStart();
+  }
+
+  /** `syncAllowed$` (strict verification) moved: once true, the first round starts. */
+  onSyncAllowed(allowed: boolean): void {
+    if (allowed) this.allowed();
   }
 
   /** Sync is allowed now (strict verification): the first round starts. */
@@ -272,47 +277,5 @@ class PeerLink extends Sink<number> implements LinkHandle {
       default:
         throw new FrameBodyError(`unknown frame type ${String(f.type)}`);
     }
-  }
-}
-
-/** The channel's path, to the link. */
-class PathWatch extends Sink<SelectedPath> {
-  constructor(private readonly link: PeerLink) {
-    super();
-  }
-  protected _next(path: SelectedPath): void {
-    this.link.onPath(path);
-  }
-  protected _error(e: unknown): void {
-    this.unsubscribe();
-    this.link.report(e);
-  }
-}
-
-/** The channel's health, to the link. */
-class HealthWatch extends Sink<PathHealth> {
-  constructor(private readonly link: PeerLink) {
-    super();
-  }
-  protected _next(health: PathHealth): void {
-    this.link.onHealth(health);
-  }
-  protected _error(e: unknown): void {
-    this.unsubscribe();
-    this.link.report(e);
-  }
-}
-
-/** Waits for `syncAllowed$` to turn true. */
-class SyncWait extends Sink<boolean> {
-  constructor(private readonly link: PeerLink) {
-    super();
-  }
-  protected _next(allowed: boolean): void {
-    if (allowed) this.link.allowed();
-  }
-  protected _error(e: unknown): void {
-    this.unsubscribe();
-    this.link.report(e);
   }
 }

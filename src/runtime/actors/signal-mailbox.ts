@@ -22,7 +22,7 @@ import { decodeByeBody, decodeSignalEnvelope, encodeBye, encodeSignalEnvelope } 
 import { LetheError } from "../../errors.js";
 import { reportRejection, type ErrorReporter } from "../report.js";
 import { scopeOf } from "../binding.js";
-import { Sink } from "../sink.js";
+import { MethodSink } from "../sink.js";
 
 /** Signals that arrive while no connect attempt listens are kept (bounded) for the next one. */
 export const MAX_BUFFERED_SIGNALS = 32;
@@ -174,34 +174,6 @@ export class SignalMailbox {
   }
 }
 
-/** The mailbox's sealed blobs, to the mailbox (a Sink: it lives as long as the session). */
-class MailboxMessages extends Sink<Uint8Array> {
-  constructor(private readonly mailbox: SignalMailbox) {
-    super();
-  }
-  protected _next(sealed: Uint8Array): void {
-    this.mailbox.receive(sealed);
-  }
-  protected _error(e: unknown): void {
-    this.unsubscribe();
-    this.mailbox.failed(e);
-  }
-}
-
-/** The peer came back on a new connection. */
-class PeerReturns extends Sink<void> {
-  constructor(private readonly mailbox: SignalMailbox) {
-    super();
-  }
-  protected _next(): void {
-    this.mailbox.peerReturned();
-  }
-  protected _error(e: unknown): void {
-    this.unsubscribe();
-    this.mailbox.failed(e);
-  }
-}
-
 /**
  * The `signalMailbox` actor (invoked by the session while active): opens the private mailbox
  * for the paired session and keeps `scope.mailbox` for connect attempts; stopping it closes the
@@ -232,8 +204,8 @@ export const signalMailboxActor = fromCallback(({ system }) => {
         return;
       }
       session = s;
-      messages = s.messages$.subscribe(new MailboxMessages(mailbox));
-      if (s.peerReturned$) returns = s.peerReturned$.subscribe(new PeerReturns(mailbox));
+      messages = s.messages$.subscribe(new MethodSink(mailbox, mailbox.receive, mailbox.failed));
+      if (s.peerReturned$) returns = s.peerReturned$.subscribe(new MethodSink<void, SignalMailbox>(mailbox, mailbox.peerReturned, mailbox.failed));
       mailbox.attach(s);
     },
     (e: unknown) => {
