@@ -10,7 +10,9 @@ import { base64urlDecodedLength, decodeBase64url } from "../protocol/base64url.j
 import { decodeClientFrame, encodeFrame, type ClientFrame, type CloseReason, type ErrorCode, type ServerFrame } from "../protocol/relay-frames.js";
 import { otherSide, type Side } from "../protocol/rendezvous.js";
 import type { AddressBudget } from "./budgets.js";
-import type { RelayContext, SubscriberSink } from "./context.js";
+import { corkForThisTick, currentCorkTurn, type Corkable } from "./cork.js";
+import { Sub } from "./side-subscription.js";
+import type { RelayContext } from "./context.js";
 import { blobFrame, hostedFrame, mailboxReplyFrame, peerFrame, replyFrame } from "./frames.js";
 import type { LimitName } from "./metrics.js";
 import { TokenBucket } from "./rate.js";
@@ -18,56 +20,6 @@ import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
 
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-type Corkable = { cork(): void; uncork(): void };
-
-/**
- * Sockets corked during this turn of the event loop, uncorked together by one `nextTick`
- * (rather than one callback per socket and turn); `corkTurn` counts those ticks.
- */
-let corkedNow: Corkable[] = [];
-let corkTurn = 0;
-function uncorkAll(): void {
-  const list = corkedNow;
-  corkedNow = [];
-  corkTurn++;
-  for (const socket of list) socket.uncork();
-}
-
-/**
- * Hold what is written to `socket` until the next tick, then send it in one write. Used for
- * every frame a connection sends, and by the server for the upgrade's `101` response, so that
- * response and the `welcome` frame leave in one write.
- */
-export function corkForThisTick(socket: Corkable): void {
-  socket.cork();
-  if (corkedNow.push(socket) === 1) process.nextTick(uncorkAll);
-}
-
-class Sub implements SubscriberSink, Subscriber {
-  /** Set while this side hosts a nameplate nobody has joined yet. */
-  nameplate: string | undefined = undefined;
-  claimedAt: number;
-  lastRefresh: number;
-  /** Until the side is fully open, events wait (in `buffer`) to be delivered after the held blobs. */
-  opening = true;
-  buffer: StoreEvent[] | undefined = undefined;
-  closed = false;
-  constructor(
-    readonly conn: RelayConnection,
-    /** Known once the store answers, for a join. */
-    public mailbox: string,
-    readonly side: Side,
-    readonly token: string,
-    now: number,
-  ) {
-    this.claimedAt = this.lastRefresh = now;
-  }
-  onEvent(event: StoreEvent): void {
-    this.conn.onEvent(this, event);
-  }
-}
-
 
 export class RelayConnection {
   readonly openedAt: number;
@@ -426,8 +378,9 @@ export class RelayConnection {
    * in one write: the socket is corked at the first and uncorked on the next tick.
    */
   private cork(): void {
-    if (this.corkedIn === corkTurn || !this.socket) return;
-    this.corkedIn = corkTurn;
+    const turn = currentCorkTurn();
+    if (this.corkedIn === turn || !this.socket) return;
+    this.corkedIn = turn;
     corkForThisTick(this.socket);
   }
 
