@@ -6,8 +6,7 @@
  *     = data items (while allowed) merged with control frames -> coalesce -> seal + send, paced
  *
  * The three stages are fused into one operator for the link (one subscriber per source, the
- * stages calling each other directly); `coalesceFrames` and `sendPaced` are the middle and last
- * stage on their own, the same classes.
+ * stages calling each other directly): `Coalescer`, then `Pacer`.
  *
  * Coalescing (perf-baselines §1/§6: werift resends tiny messages ~21 times, so frames must be
  * >= 1 KB where there is that much to say): messages of one frame type collect until the end of
@@ -23,7 +22,7 @@
  * sequence order is the send order, which the rotation handover relies on), and only while
  * `bufferedAmount <= highWaterMark`; above it the queue waits for `drained$`.
  */
-import { asapScheduler, Observable, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from "rxjs";
+import { asapScheduler, Observable, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from "rxjs";
 import type { CrdtMessage } from "../adapters/crdt/types.js";
 import type { Channel } from "../adapters/transport/types.js";
 import { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES } from "../adapters/crypto/index.js";
@@ -32,10 +31,6 @@ import type { ControlFrame } from "./scope.js";
 import { Sink } from "./sink.js";
 
 export type DataFrameType = typeof FrameType.SYNC | typeof FrameType.AWARENESS;
-
-export type OutboundItem =
-  | { readonly kind: "data"; readonly type: DataFrameType; readonly bytes: Uint8Array; readonly request: boolean }
-  | { readonly kind: "control"; readonly frame: ControlFrame };
 
 export interface CoalesceOptions {
   /** Flush as soon as this many bytes are pending; also the body size target. */
@@ -101,7 +96,7 @@ class OutboundPipeline extends Sink<CrdtMessage> {
 
   constructor(
     private readonly allowed: { readonly value: boolean },
-    readonly coalescer: Coalescer<Pacer>,
+    readonly coalescer: Coalescer,
   ) {
     super();
   }
@@ -177,26 +172,6 @@ class Drain extends Sink<void> {
   }
 }
 
-/** Packs data items into bodies per frame type; control frames pass through after a flush. */
-export function coalesceFrames(o: CoalesceOptions): OperatorFunction<OutboundItem, ControlFrame> {
-  return (source) =>
-    new Observable<ControlFrame>((out) => {
-      const c = new Coalescer(o, out);
-      const sub = source.subscribe({
-        next: (item) => (item.kind === "data" ? c.push(item.type, item.bytes, item.request) : c.control(item.frame)),
-        error: (e: unknown) => out.error(e),
-        complete: () => {
-          c.flushAll();
-          out.complete();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        c.unsubscribe();
-      };
-    });
-}
-
 /** The end of the microtask: what is pending goes out. */
 function flushScheduled(this: SchedulerAction<Coalescer>, c?: Coalescer): void {
   c!.scheduled = undefined;
@@ -213,7 +188,7 @@ interface Pending {
  * Coalescing: messages of one frame type collect until the end of the microtask or `targetBytes`.
  * At most two types are pending at once (SYNC, AWARENESS), flushed in the order they started.
  */
-class Coalescer<Out extends { next(frame: ControlFrame): void } = { next(frame: ControlFrame): void }> implements Unsubscribable {
+class Coalescer implements Unsubscribable {
   scheduled: Subscription | undefined;
   /** What is pending, oldest type first (`second` only while `first` is set). */
   private first: Pending | undefined;
@@ -226,7 +201,7 @@ class Coalescer<Out extends { next(frame: ControlFrame): void } = { next(frame: 
 
   constructor(
     o: CoalesceOptions,
-    readonly out: Out,
+    readonly out: Pacer,
   ) {
     this.limit = Math.min(o.targetBytes, o.maxBodyBytes) - BODY_HEADER_BYTES;
     this.room = o.maxBodyBytes - 8 - partOverhead();
@@ -330,20 +305,6 @@ class Coalescer<Out extends { next(frame: ControlFrame): void } = { next(frame: 
  * channel is an error of the stream (the link reports it); on a closing channel the frame is
  * dropped (the channel reports its own close, and the next sync round repairs).
  */
-export function sendPaced(channel: Channel, seal: (frame: ControlFrame) => Uint8Array, stats: SendStats): OperatorFunction<ControlFrame, number> {
-  return (source) =>
-    new Observable<number>((out) => {
-      const p = new Pacer(channel, { seal }, stats, out);
-      const drained = channel.drained$.subscribe(() => p.pump());
-      const sub = source.subscribe({ next: (f) => p.next(f), error: (e: unknown) => out.error(e), complete: () => out.complete() });
-      return () => {
-        sub.unsubscribe();
-        drained.unsubscribe();
-        p.unsubscribe();
-      };
-    });
-}
-
 class Pacer implements Unsubscribable {
   /** Frames held above the high-water mark (none while the channel keeps up). */
   private queue: ControlFrame[] | undefined;

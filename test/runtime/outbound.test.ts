@@ -5,49 +5,13 @@
  * link uses does all three, passes data only while sync is allowed, and ends cleanly.
  */
 import { describe, expect, it } from "vitest";
-import { firstValueFrom, from, Subject, toArray } from "rxjs";
+import { from, lastValueFrom, Subject } from "rxjs";
 import { FrameType } from "../../src/adapters/crypto/index.js";
 import type { Channel } from "../../src/adapters/transport/types.js";
 import { decodeBody } from "../../src/runtime/codec.js";
 import type { CrdtMessage } from "../../src/adapters/crdt/types.js";
-import { coalesceFrames, outboundFrames, sendPaced, type OutboundItem, type SendStats } from "../../src/runtime/outbound.js";
+import { outboundFrames, type SendStats } from "../../src/runtime/outbound.js";
 import type { ControlFrame } from "../../src/runtime/scope.js";
-
-const data = (bytes: Uint8Array): OutboundItem => ({ kind: "data", type: FrameType.SYNC, bytes, request: false });
-
-describe("coalesceFrames", () => {
-  it("fills bodies up to the target without a straggler frame, in order, nothing lost", async () => {
-    const msgs = Array.from({ length: 100 }, (_, i) => new Uint8Array(37).fill(i + 1));
-    const sent = msgs.map((m) => m.slice()); // the operator zeroes what it packed
-    const frames = await firstValueFrom(from(sent.map(data)).pipe(coalesceFrames({ targetBytes: 1000, maxBodyBytes: 64 * 1024 }), toArray()));
-    // 39 bytes per part (tag + length + 37), at most 997 per body: 25 parts a body, 4 bodies.
-    expect(frames.length).toBe(4);
-    for (const f of frames) expect(f.body.length).toBeLessThanOrEqual(1000);
-    expect(frames.flatMap((f) => decodeBody(f.body).map((p) => p.bytes))).toEqual(msgs);
-    expect(sent.every((m) => m.every((b) => b === 0))).toBe(true); // no copy of the content left behind
-  });
-
-  it("flushes the pending data before a control frame, and the rest at the end of the microtask", async () => {
-    const items = new Subject<OutboundItem>();
-    const out: ControlFrame[] = [];
-    items.pipe(coalesceFrames({ targetBytes: 16 * 1024, maxBodyBytes: 64 * 1024 })).subscribe((f) => out.push(f));
-    items.next(data(new Uint8Array([1])));
-    items.next({ kind: "control", frame: { type: FrameType.PING, body: new Uint8Array(0) } });
-    items.next(data(new Uint8Array([2])));
-    expect(out.map((f) => f.type)).toEqual([FrameType.SYNC, FrameType.PING]);
-    await Promise.resolve();
-    expect(out.map((f) => f.type)).toEqual([FrameType.SYNC, FrameType.PING, FrameType.SYNC]);
-  });
-
-  it("splits a message larger than the channel into fragments that travel alone", async () => {
-    const big = new Uint8Array(10_000).fill(7);
-    const frames = await firstValueFrom(from([data(big.slice())]).pipe(coalesceFrames({ targetBytes: 16 * 1024, maxBodyBytes: 4096 }), toArray()));
-    expect(frames.length).toBeGreaterThan(2);
-    const parts = frames.flatMap((f) => decodeBody(f.body));
-    expect(parts.every((p) => p.t === "frag")).toBe(true);
-    expect(Buffer.concat(parts.map((p) => p.bytes))).toEqual(Buffer.from(big));
-  });
-});
 
 /** A channel whose buffer the test drains by hand. */
 function fakeChannel(highWaterMark: number) {
@@ -69,14 +33,63 @@ function fakeChannel(highWaterMark: number) {
   return { channel, sent, drain: () => ((buffered = 0), drained$.next()) };
 }
 
-describe("sendPaced", () => {
+const EMPTY_CONTROL = from([] as ControlFrame[]);
+const noStats = (): SendStats => ({ framesOut: 0, bytesOut: 0, pauses: 0, queued: 0 });
+
+/** The frames the pipeline hands to its sealer for `messages` (sync allowed, no control frames). */
+async function coalesced(messages: Uint8Array[], o: { targetBytes: number; maxBodyBytes: number }): Promise<ControlFrame[]> {
+  const frames: ControlFrame[] = [];
+  const sealer = { seal: (f: ControlFrame) => (frames.push({ type: f.type, body: f.body.slice() }), f.body) };
+  const data$ = from(messages.map((bytes): CrdtMessage => ({ kind: "sync", bytes })));
+  await lastValueFrom(outboundFrames(data$, EMPTY_CONTROL, { value: true }, o, fakeChannel(1 << 30).channel, sealer, noStats()), { defaultValue: 0 });
+  return frames;
+}
+
+describe("coalescing", () => {
+  it("fills bodies up to the target without a straggler frame, in order, nothing lost", async () => {
+    const msgs = Array.from({ length: 100 }, (_, i) => new Uint8Array(37).fill(i + 1));
+    const sent = msgs.map((m) => m.slice()); // the pipeline zeroes what it packed
+    const frames = await coalesced(sent, { targetBytes: 1000, maxBodyBytes: 64 * 1024 });
+    // 39 bytes per part (tag + length + 37), at most 997 per body: 25 parts a body, 4 bodies.
+    expect(frames.length).toBe(4);
+    for (const f of frames) expect(f.body.length).toBeLessThanOrEqual(1000);
+    expect(frames.flatMap((f) => decodeBody(f.body).map((p) => p.bytes))).toEqual(msgs);
+    expect(sent.every((m) => m.every((b) => b === 0))).toBe(true); // no copy of the content left behind
+  });
+
+  it("flushes the pending data before a control frame, and the rest at the end of the microtask", async () => {
+    const data$ = new Subject<CrdtMessage>();
+    const control$ = new Subject<ControlFrame>();
+    const out: number[] = [];
+    const sealer = { seal: (f: ControlFrame) => (out.push(f.type), f.body) };
+    outboundFrames(data$, control$, { value: true }, { targetBytes: 16 * 1024, maxBodyBytes: 64 * 1024 }, fakeChannel(1 << 30).channel, sealer, noStats()).subscribe();
+    data$.next({ kind: "sync", bytes: new Uint8Array([1]) });
+    control$.next({ type: FrameType.PING, body: new Uint8Array(0) });
+    data$.next({ kind: "sync", bytes: new Uint8Array([2]) });
+    expect(out).toEqual([FrameType.SYNC, FrameType.PING]);
+    await Promise.resolve();
+    expect(out).toEqual([FrameType.SYNC, FrameType.PING, FrameType.SYNC]);
+  });
+
+  it("splits a message larger than the channel into fragments that travel alone", async () => {
+    const big = new Uint8Array(10_000).fill(7);
+    const frames = await coalesced([big.slice()], { targetBytes: 16 * 1024, maxBodyBytes: 4096 });
+    expect(frames.length).toBeGreaterThan(2);
+    const parts = frames.flatMap((f) => decodeBody(f.body));
+    expect(parts.every((p) => p.t === "frag")).toBe(true);
+    expect(Buffer.concat(parts.map((p) => p.bytes))).toEqual(Buffer.from(big));
+  });
+});
+
+describe("pacing", () => {
   it("holds frames above the high-water mark, seals in order at send time, resumes on drained$", () => {
     const { channel, sent, drain } = fakeChannel(100);
-    const stats: SendStats = { framesOut: 0, bytesOut: 0, pauses: 0, queued: 0 };
+    const stats = noStats();
     let sealed = 0;
-    const frames = new Subject<ControlFrame>();
-    frames.pipe(sendPaced(channel, (f) => Uint8Array.of(sealed++, ...f.body), stats)).subscribe();
-    for (let i = 0; i < 5; i++) frames.next({ type: FrameType.SYNC, body: new Uint8Array(60).fill(i) });
+    const control$ = new Subject<ControlFrame>();
+    const sealer = { seal: (f: ControlFrame) => Uint8Array.of(sealed++, ...f.body) };
+    outboundFrames(new Subject<CrdtMessage>(), control$, { value: true }, { targetBytes: 16 * 1024, maxBodyBytes: 64 * 1024 }, channel, sealer, stats).subscribe();
+    for (let i = 0; i < 5; i++) control$.next({ type: FrameType.SYNC, body: new Uint8Array(60).fill(i) });
     expect(sent.length).toBe(2); // 61 bytes, then 122 > 100: the rest wait
     expect(stats).toMatchObject({ framesOut: 2, pauses: 1, queued: 3 });
     drain();
