@@ -156,7 +156,7 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
     const run = pairDevices(devices.laptop, devices.phone, ice, { host: ["--edits", e.host], join: ["--edits", e.join] });
     await run.catch(() => undefined);
     const captured = await capture.stop();
-    expect(captured.dropped).toBe(0);
+    expect(captured.dropped, captured.counts).toBe(0);
     const flows = udpFlows(captured.pcap);
     const r = await run;
     record("cone <-> cone, STUN", r);
@@ -218,8 +218,8 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
     const ice = ["--relay", relayUrl, "--ice", coturn.stunUrls[0], "--ice", coturn.turnUrl, "--ice-username", coturn.username, "--ice-credential", coturn.password];
     const run = pairDevices(devices.desktop2, devices.phone2, ice, { host: ["--edits", e.host], join: ["--edits", e.join] });
     await run.catch(() => undefined);
-    const { pcap, dropped } = await capture.stop();
-    expect(dropped).toBe(0);
+    const { pcap, dropped, counts } = await capture.stop();
+    expect(dropped, counts).toBe(0);
     const r = await run;
     record("symmetric <-> symmetric, TURN", r);
     expectConverged(r, { byeMayBeLost: true });
@@ -258,8 +258,15 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
         ([c, url, ice, ed]) => (globalThis as unknown as { lab: { join(...a: unknown[]): Promise<void> } }).lab.join(c, url, ice, ed),
         [code, relayUrl, [{ urls: coturn.stunUrls[0] }, turn], pageEdits] as const,
       );
-      await browser.page.waitForFunction(() => (globalThis as unknown as { lab: { status(): string } }).lab.status() === "connected");
+      // The page's event log, not its current status: the werift side ends the session as soon as
+      // both hold the same doc, so "connected" can come and go between two polls.
+      await browser.page.waitForFunction(() => {
+        const log = (globalThis as unknown as { lab: { log: string[] } }).lab.log;
+        return log.includes("connected") || log.includes("ended");
+      }, undefined, { timeout: 45_000, polling: 100 });
       const connectMs = performance.now() - t0;
+      const pageLog = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { log: string[] } }).lab.log)) as string[];
+      expect(pageLog, `page events: ${pageLog.join(", ")}`).toContain("connected");
       const pagePath = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { path(): Promise<DevicePath | undefined> } }).lab.path())) as DevicePath | undefined;
       const h = await werift.exited;
       const reports = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { reports(): unknown } }).lab.reports())) as { json: Record<string, Record<string, unknown>>; hash: string }[];
@@ -284,7 +291,7 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
       werift.proc.kill("SIGKILL");
       captured = await capture.stop();
     }
-    expect(captured.dropped).toBe(0);
+    expect(captured.dropped, captured.counts).toBe(0);
     expect(captured.pcap.includes(Buffer.from(m))).toBe(false);
     expect(captured.pcap.includes(Buffer.from(coturn.username))).toBe(true);
   });

@@ -16,6 +16,8 @@ export interface CaptureResult {
   readonly pcap: Buffer;
   /** Packets the kernel dropped because tcpdump fell behind (as tcpdump reports at exit). */
   readonly dropped: number;
+  /** tcpdump's own count lines (captured / received by filter / dropped), for a failure message. */
+  readonly counts: string;
 }
 
 export interface Capture {
@@ -32,8 +34,12 @@ export async function startCapture(ns: Netns, iface = "any"): Promise<Capture> {
   // (we write to a pipe, not a file, so there is nothing to protect by dropping to `tcpdump`).
   // --immediate-mode: each packet is handed to tcpdump as it arrives (otherwise libpcap holds
   // them in the ring up to its 1 s timeout, and packets of the last second before stop() were
-  // silently lost: measured as 0.3-20 KB captured for the same traffic). -B: a 16 MiB buffer.
-  const child = spawn("ip", ["netns", "exec", ns.name, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-B", "16384", "-s", "0", "-n", "-Z", "root", "-w", "-"], {
+  // silently lost: measured as 0.3-20 KB captured for the same traffic). -B: a 128 MiB ring.
+  // Immediate mode makes libpcap use TPACKET_V2, a ring of fixed slots each as large as the
+  // biggest frame it may capture, so 16 MiB held far fewer packets than its size suggests: in
+  // full runs on a loaded machine 16-26 of a TURN row's packets were dropped while tcpdump
+  // waited for a CPU.
+  const child = spawn("ip", ["netns", "exec", ns.name, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-B", "131072", "-s", "0", "-n", "-Z", "root", "-w", "-"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
@@ -55,7 +61,8 @@ export async function startCapture(ns: Netns, iface = "any"): Promise<Capture> {
       running.delete(child);
       const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
       if (!dropped) throw new Error(`tcpdump did not report its counts: ${stderr.trim()}`);
-      return { pcap: Buffer.concat(chunks), dropped: Number(dropped[1]) };
+      const counts = stderr.split("\n").filter((l) => /^\d+ packets?/.test(l)).join("; ");
+      return { pcap: Buffer.concat(chunks), dropped: Number(dropped[1]), counts };
     },
   };
 }
