@@ -30,10 +30,27 @@ local P = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Instances attached to the calling store (",id,id,"), set by the scripts that deliver events:
+-- an event for one of their tokens goes back in the reply (kind, token pairs in L; a blob's bytes
+-- are the caller's own), not through PUBLISH, so a single relay never round-trips its own events.
+local LOCAL = nil
+local L = {}
 local function publish(token, kind, payload)
   local dot = string.find(token, '.', 1, true)
   local inst = dot and string.sub(token, 1, dot - 1) or token
+  if LOCAL and string.find(LOCAL, ',' .. inst .. ',', 1, true) then
+    L[#L + 1] = kind
+    L[#L + 1] = token
+    return
+  end
   redis.call('PUBLISH', P .. 'inst:' .. inst, string.char(kind) .. string.char(#token) .. token .. payload)
+end
+-- out ‖ #L/2 ‖ L ‖ tail: the local events between a reply's fixed fields and its blobs.
+local function withLocal(out, tail)
+  out[#out + 1] = #L / 2
+  for i = 1, #L do out[#out + 1] = L[i] end
+  if tail then for i = 1, #tail do out[#out + 1] = tail[i] end end
+  return out
 end
 local function other(side) if side == 'host' then return 'join' end return 'host' end
 -- Held-blob counters are kept per bucket of bms ms (a twelfth of the TTL, at most 5 s).
@@ -141,21 +158,21 @@ local function openSide(m, side, token)
   local q = P .. 'q:' .. m .. ':' .. side
   local ids = redis.call('LRANGE', q, 0, -1)
   redis.call('DEL', q)
-  local out = {peer and 1 or 0, 0}
+  local out, blobs = {peer and 1 or 0, 0}, {}
   for _, id in ipairs(ids) do
     local seq, bucket = string.match(id, '^(%d+):(%d+)$')
     local k = P .. 'b:' .. m .. ':' .. side .. ':' .. seq
     local b = redis.call('GET', k)
     if b then
       redis.call('DEL', k)
-      out[#out + 1] = b
+      blobs[#blobs + 1] = b
       local hc = P .. 'hc:' .. bucket
       if redis.call('EXISTS', hc) == 1 then redis.call('DECR', hc) end
     else
       out[2] = out[2] + 1
     end
   end
-  return out
+  return withLocal(out, blobs)
 end
 `;
 
@@ -166,8 +183,10 @@ if not n then return false end
 redis.call('SET', P .. 'pr:' .. ARGV[5] .. ':host', ARGV[6], 'EX', ttl)
 return n`;
 
-// ARGV: prefix, ttl, cdJ, cdR, nameplate, token. Returns {0} not found, {1} crowded, {2, m, peer, expired, blobs...}.
+// ARGV: prefix, ttl, cdJ, cdR, nameplate, token, local instances.
+// Returns {0} not found, {1} crowded, {2, m, peer, expired, #local, local..., blobs...}.
 export const JOIN = `${COMMON}${NAMEPLATES}${OPEN_SIDE}
+LOCAL = ARGV[7]
 local n = ARGV[5]
 local m = redis.call('GET', P .. 'np:' .. n)
 if not m then
@@ -183,17 +202,20 @@ table.insert(out, 1, m)
 table.insert(out, 1, 2)
 return out`;
 
-// ARGV: prefix, ttl, mailbox, side, token. Returns {peer, expired, blobs...}.
+// ARGV: prefix, ttl, mailbox, side, token, local instances. Returns {peer, expired, #local, local..., blobs...}.
 export const OPEN = `${COMMON}${OPEN_SIDE}
+LOCAL = ARGV[6]
 return openSide(ARGV[3], ARGV[4], ARGV[5])`;
 
-// ARGV: prefix, ttl, mailbox, to, blob, maxHeld. Returns {0} delivered, {1, expired} held, {2, expired} full.
+// ARGV: prefix, ttl, mailbox, to, blob, maxHeld, local instances.
+// Returns {0, #local, local...} delivered, {1, expired} held, {2, expired} full.
 export const POST = `${COMMON}
+LOCAL = ARGV[7]
 local m, to = ARGV[3], ARGV[4]
 local peer = redis.call('GET', P .. 'pr:' .. m .. ':' .. to)
 if peer then
   publish(peer, ${KIND_BLOB}, ARGV[5])
-  return {0}
+  return withLocal({0})
 end
 local q = P .. 'q:' .. m .. ':' .. to
 local bprefix = P .. 'b:' .. m .. ':' .. to .. ':'
