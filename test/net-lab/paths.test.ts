@@ -260,13 +260,15 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
       );
       // The page's event log, not its current status: the werift side ends the session as soon as
       // both hold the same doc, so "connected" can come and go between two polls.
-      await browser.page.waitForFunction(() => {
-        const log = (globalThis as unknown as { lab: { log: string[] } }).lab.log;
-        return log.includes("connected") || log.includes("ended");
-      }, undefined, { timeout: 45_000, polling: 100 });
+      const waited = await browser.page
+        .waitForFunction(() => {
+          const log = (globalThis as unknown as { lab: { log: string[] } }).lab.log;
+          return log.includes("connected") || log.includes("ended");
+        }, undefined, { timeout: 45_000, polling: 100 })
+        .then(() => "", (e: Error) => ` (${e.message.split("\n")[0]})`);
       const connectMs = performance.now() - t0;
       const pageLog = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { log: string[] } }).lab.log)) as string[];
-      expect(pageLog, `page events: ${pageLog.join(", ")}`).toContain("connected");
+      expect(pageLog, `page events${waited}: ${pageLog.join(", ")}`).toContain("connected");
       const pagePath = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { path(): Promise<DevicePath | undefined> } }).lab.path())) as DevicePath | undefined;
       const h = await werift.exited;
       const reports = (await browser.page.evaluate(() => (globalThis as unknown as { lab: { reports(): unknown } }).lab.reports())) as { json: Record<string, Record<string, unknown>>; hash: string }[];
