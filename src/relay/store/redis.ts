@@ -70,7 +70,7 @@ export function redisStore(options: RedisStoreOptions = {}): RelayStore {
   // No auto-pipelining: it builds a Pipeline object per batch and holds a batch while the previous
   // one is in flight. Measured (bench:relay, alternating runs) the relay's CPU per pairing at
   // C = 1 was 2.3x the bare-ws floor with it and 1.8x without, and no lower with it at C = 10-500
-  // (Redis then reads more, smaller batches: still < 0.3 ms of its CPU per pairing). Scripts go
+  // (Redis then reads more, smaller batches: 0.15-0.4 ms of its CPU per pairing). Scripts go
   // out in the order they are called, on one connection, so a refresh and a later leave of the
   // same side run in that order.
   const redisOptions = { maxRetriesPerRequest: 3, enableAutoPipelining: false } as const;
