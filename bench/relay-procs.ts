@@ -90,8 +90,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
   const admin = new Redis(url, { maxRetriesPerRequest: 2, retryStrategy: (n) => (n > 50 ? null : 50) });
+  // Refused connections while redis-server starts are expected (retryStrategy retries them);
+  // without a listener ioredis prints each as "Unhandled error event". A server that never
+  // comes up fails below: by its exit, or when the retries run out.
+  admin.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
     admin.once("ready", () => resolve());
+    admin.once("end", () => reject(new Error(`could not connect to the bench's redis-server at ${url}`)));
     child.once("exit", () => reject(new Error("redis-server exited")));
   });
   let cpu0 = 0;
