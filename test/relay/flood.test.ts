@@ -44,25 +44,31 @@ describe("held-bytes flood from one address", { timeout: 60_000 }, () => {
         outcomes.push(...results.flat());
       }
     };
+    // Four rounds of 32 MiB attempted each: two to warm up (the heap that reading 64 KiB frames
+    // needs, and whatever V8 has not collected yet), two measured.
     const rssStart = rssMiB(pid);
     await flood(0);
-    const rssFirst = rssMiB(pid);
     await flood(1);
-    const rssSecond = rssMiB(pid);
+    const rssWarm = rssMiB(pid);
+    await flood(2);
+    await flood(3);
+    const rssEnd = rssMiB(pid);
     const perBlob = 64 * 1024 + HELD_OVERHEAD_BYTES;
     const accepted = outcomes.filter((o) => o === "ok").length;
-    // 2 × 16 cycles × 32 × 64 KiB = 64 MiB attempted; the budget (4 MiB) holds ~63 of those blobs.
+    // 4 × 16 cycles × 32 × 64 KiB = 128 MiB attempted; the budget (4 MiB) holds ~63 of those blobs.
     expect(accepted).toBeLessThanOrEqual(Math.floor(defaultLimits.maxHeldBytesPerAddress / perBlob));
     expect(accepted).toBeGreaterThan(0);
     expect(new Set(outcomes)).toEqual(new Set(["ok", "held_bytes_limited", "cut"]));
     const text = await metrics();
     expect(metric(text, "lethe_relay_blobs_held") * perBlob).toBeLessThanOrEqual(defaultLimits.maxHeldBytesPerAddress);
     expect(metric(text, 'lethe_relay_limit_hits_total{limit="held_bytes_per_address"}')).toBe(outcomes.filter((o) => o === "held_bytes_limited").length);
-    // Bounded: the second half of the flood adds next to nothing (the first half paid for the
-    // heap that reading 64 KiB frames needs), and all of it stays far below what was sent.
-    console.log(`relay flood: ${accepted}/${outcomes.length} blobs held, RSS ${rssStart.toFixed(0)} → ${rssFirst.toFixed(0)} → ${rssSecond.toFixed(0)} MiB`);
-    expect(rssSecond - rssFirst).toBeLessThan(16);
-    expect(rssSecond - rssStart).toBeLessThan(64);
+    // Bounded. Measured: this relay grows 40-50 MiB over the whole flood, 0-5 MiB of it in the
+    // measured rounds (one round alone was once seen adding 20 MiB of garbage V8 had not yet
+    // collected, which failed an old per-round bound of 16); a relay that kept the blobs it
+    // refused (mutation-checked) grew 113 MiB, 34 in the measured rounds.
+    console.log(`relay flood: ${accepted}/${outcomes.length} blobs held, RSS ${rssStart.toFixed(0)} → ${rssWarm.toFixed(0)} → ${rssEnd.toFixed(0)} MiB`);
+    expect(rssEnd - rssWarm).toBeLessThan(28);
+    expect(rssEnd - rssStart).toBeLessThan(80);
     // Another address is not affected by this one's budget.
     expect(await cycle(relay.url, "127.93.0.2", 999)).toEqual(Array(32).fill("ok"));
   });
