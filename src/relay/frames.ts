@@ -10,8 +10,12 @@
  */
 import { encodeBase64url } from "../protocol/base64url.js";
 
-/** A number as JSON.stringify writes it (request ids are integers; NaN/±Infinity become null). */
-const num = (n: number) => (Number.isFinite(n) ? `${n}` : "null");
+/**
+ * A number as JSON.stringify writes it (request ids are integers; NaN/±Infinity become null).
+ * Also what pino writes, so the relay's own `conn.close` log line uses it (log.ts).
+ */
+export const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : "null");
+const num = jsonNumber;
 const str = (s: string) => JSON.stringify(s);
 
 /** `{"t":T,"r":R}`, for the replies that carry only the request id (`ok`, `pong`). */

@@ -13,6 +13,7 @@
  * pino's walk over the event's keys; every other event goes through pino.
  */
 import { pino } from "pino";
+import { jsonNumber } from "./frames.js";
 
 export type RelayLogEvent =
   | { ev: "listening"; host: string; port: number; store: string }
@@ -30,8 +31,7 @@ export const PINO_OPTIONS = { base: null, timestamp: false } as const;
 
 type ConnCloseEvent = Extract<RelayLogEvent, { ev: "conn.close" }> & { ts: number };
 
-/** A number as pino writes it. */
-const num = (n: number) => (Number.isFinite(n) ? `${n}` : "null");
+const num = jsonNumber;
 
 /**
  * The `conn.close` line — the one line every connection costs — exactly as pino writes it

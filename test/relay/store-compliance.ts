@@ -16,7 +16,7 @@ const mb = (n: number) => n.toString(16).padStart(32, "0");
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
 /** Events per token, and a way to await the n-th one. */
-function inbox() {
+export function inbox() {
   const events = new Map<string, StoreEvent[]>();
   const waiters: { token: string; n: number; resolve: () => void }[] = [];
   return {

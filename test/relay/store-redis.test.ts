@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { redisStore } from "../../src/relay/store/redis.js";
 import type { RelayStore, StoreEvent } from "../../src/relay/store/types.js";
 import { awaitPrefixEmpty, redisPrefix, REDIS_URL } from "./helpers.js";
-import { storeCompliance } from "./store-compliance.js";
+import { inbox, storeCompliance } from "./store-compliance.js";
 
 const cleanups = new Map<RelayStore, () => Promise<void>>();
 afterAll(async () => {
@@ -32,18 +32,15 @@ storeCompliance("redis", {
 
 describe("Redis store: two relay instances on one Redis", () => {
   const mb = (n: number) => n.toString(16).padStart(32, "0");
+  const blobOf = (e: StoreEvent | undefined) => (e?.kind === "blob" ? [...e.blob] : e);
 
   it("hands a script's events for its own instance back in the reply and publishes the rest to the other instance", async () => {
     const p = redisPrefix();
     const a = redisStore({ url: REDIS_URL, prefix: p.prefix });
     const b = redisStore({ url: REDIS_URL, prefix: p.prefix });
-    const seen: string[] = [];
-    const waiters: { n: number; resolve(): void }[] = [];
-    const record = (at: string) => (token: string, e: StoreEvent) => {
-      seen.push(`${at} ${token} ${e.kind}${e.kind === "blob" ? ` ${[...e.blob]}` : ""}`);
-      for (const w of waiters.filter((w) => seen.length >= w.n)) w.resolve();
-    };
-    const waitFor = (n: number) => (seen.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
+    // Store a serves tokens "ia.*", store b "ib.*": a token's events reached the store it names.
+    const atA = inbox();
+    const atB = inbox();
     // Every message on the instance channels; `settled()` publishes a marker and waits for it, so
     // everything published before it has arrived (Redis delivers a subscriber's messages in order).
     let published = 0;
@@ -61,28 +58,33 @@ describe("Redis store: two relay instances on one Redis", () => {
       return published;
     };
     try {
-      await a.attach("ia", record("a"));
-      await b.attach("ib", record("b"));
+      await a.attach("ia", atA.deliver);
+      await b.attach("ib", atB.deliver);
       // Host on a, joiner on b: the host's `peer` crosses to a by PUBLISH.
       const np = await a.host(mb(1), "ia.h");
       expect((await b.join(np!, "ib.j")).ok).toBe(true);
-      await waitFor(1);
-      expect(seen).toEqual(["a ia.h peer"]);
+      await atA.until("ia.h", 1);
+      expect(atA.of("ia.h")).toEqual([{ kind: "peer" }]);
+      expect(atB.events.size).toBe(0);
       // a posts to b's joiner (published), b posts to a's host (published).
       expect(await a.post(mb(1), "join", Uint8Array.of(1), 4)).toEqual({ status: "delivered" });
       expect(await b.post(mb(1), "host", Uint8Array.of(2), 4)).toEqual({ status: "delivered" });
-      await waitFor(3);
-      expect(seen.slice(1).sort()).toEqual(["a ia.h blob 2", "b ib.j blob 1"]);
+      await atB.until("ib.j", 1);
+      await atA.until("ia.h", 2);
+      expect(atB.of("ib.j").map(blobOf)).toEqual([[1]]);
+      expect(blobOf(atA.of("ia.h")[1])).toEqual([2]);
       // A second joiner connection on a replaces b's: b is told by PUBLISH; a's host hears `peer`
       // within a's own call, before the reply resolves, and nothing more is published for it.
       const before = await settled();
       await a.open(mb(1), "join", "ia.j2");
-      expect(seen.slice(3)).toContain("a ia.h peer");
-      await waitFor(5);
-      expect(seen.slice(3).sort()).toEqual(["a ia.h peer", "b ib.j replaced"]);
+      expect(atA.of("ia.h")).toHaveLength(3);
+      expect(atA.of("ia.h")[2]).toEqual({ kind: "peer" });
+      await atB.until("ib.j", 2);
+      expect(atB.of("ib.j")[1]).toEqual({ kind: "replaced" });
       expect(await a.post(mb(1), "host", Uint8Array.of(3), 4)).toEqual({ status: "delivered" });
-      expect(seen.at(-1)).toBe("a ia.h blob 3");
+      expect(atA.of("ia.h").map(blobOf)).toEqual([{ kind: "peer" }, [2], { kind: "peer" }, [3]]);
       expect((await settled()) - before).toBe(1); // only `replaced` crossed instances
+      expect([...atA.events.keys(), ...atB.events.keys()].sort()).toEqual(["ia.h", "ib.j"]);
     } finally {
       await monitor.quit();
       await Promise.all([a.close(), b.close()]);

@@ -59,7 +59,12 @@ function defineScripts(r: Redis): Redis & Scripts {
 const asBytes = (b: string | Buffer | number | null): Uint8Array =>
   Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(Buffer.from(String(b ?? ""), "latin1"));
 
-const EVENTS: Record<number, StoreEvent> = { [KIND_PEER]: { kind: "peer" }, [KIND_REPLACED]: { kind: "replaced" } };
+const SIGNALS: Record<number, StoreEvent> = { [KIND_PEER]: { kind: "peer" }, [KIND_REPLACED]: { kind: "replaced" } };
+
+/** The event a kind byte names, from a script's reply or a channel message; a blob event needs its bytes. */
+function eventOf(kind: number, blob: Uint8Array | undefined): StoreEvent | undefined {
+  return kind === KIND_BLOB ? (blob === undefined ? undefined : { kind: "blob", blob }) : SIGNALS[kind];
+}
 
 export function redisStore(options: RedisStoreOptions = {}): RelayStore {
   const prefix = options.prefix ?? "lethe:";
@@ -97,8 +102,7 @@ export function redisStore(options: RedisStoreOptions = {}): RelayStore {
     let i = at + 1;
     for (let n = 0; n < count; n++, i += 2) {
       const token = String(reply[i + 1]);
-      const kind = Number(reply[i]);
-      const event = kind === KIND_BLOB ? (blob ? { kind: "blob" as const, blob } : undefined) : EVENTS[kind];
+      const event = eventOf(Number(reply[i]), blob);
       if (event) deliveries.get(tokenInstance(token))?.(token, event);
     }
     return i;
@@ -119,21 +123,10 @@ export function redisStore(options: RedisStoreOptions = {}): RelayStore {
     if (!deliver || message.length < 2) return;
     const tokenEnd = 2 + message[1]!;
     const token = message.toString("latin1", 2, tokenEnd);
-    let event: StoreEvent;
-    switch (message[0]) {
-      case KIND_BLOB:
-        event = { kind: "blob", blob: new Uint8Array(message.buffer, message.byteOffset + tokenEnd, message.length - tokenEnd) };
-        break;
-      case KIND_PEER:
-        event = { kind: "peer" };
-        break;
-      case KIND_REPLACED:
-        event = { kind: "replaced" };
-        break;
-      default:
-        return;
-    }
-    deliver(token, event);
+    const kind = message[0]!;
+    const blob = kind === KIND_BLOB ? new Uint8Array(message.buffer, message.byteOffset + tokenEnd, message.length - tokenEnd) : undefined;
+    const event = eventOf(kind, blob);
+    if (event) deliver(token, event);
   });
 
   return {
