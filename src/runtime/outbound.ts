@@ -46,6 +46,7 @@ export function maxBodyBytes(channel: Channel, cryptoMaxFrame = 1 << 20): number
 
 /** Seals a frame at the moment it is sent. */
 export interface Sealer {
+  /** The sealed bytes stay valid until the next call only (they may live in a reused buffer). */
   seal(frame: ControlFrame): Uint8Array;
 }
 

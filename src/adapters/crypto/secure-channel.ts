@@ -85,7 +85,14 @@ export interface SecureChannel {
    */
   readonly mailboxAuth: MailboxAuth;
   readonly wiped: boolean;
-  seal(type: FrameType, payload: Uint8Array): Uint8Array;
+  /**
+   * Seals one frame. Without `output` the frame is fresh memory the caller may keep. With
+   * `output` (noble's convention) it is written at `output[0..)` and returned as a view of it, with
+   * no allocation: for a caller that hands each frame to a transport at once and reuses the buffer
+   * (transports copy on send, a contract of the transport compliance suite). RangeError if
+   * `output` is too small for the frame; `output` must not overlap `payload`.
+   */
+  seal(type: FrameType, payload: Uint8Array, output?: Uint8Array): Uint8Array;
   open(frame: Uint8Array): OpenedFrame;
   startRotation(): Uint8Array;
   handleRotate(body: Uint8Array): Uint8Array | null;
@@ -264,17 +271,21 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       return wiped || store.wiped;
     },
 
-    seal(type, payload) {
+    seal(type, payload, output) {
       live();
       if (!isFrameType(type)) throw new RangeError(`unknown frame type ${String(type)}`);
       abytes(payload, "payload");
       if (payload.length > maxFrame - FRAME_HEADER_BYTES - FRAME_TAG_BYTES) {
         throw new RangeError(`payload of ${payload.length} bytes exceeds the frame limit of ${maxFrame}`);
       }
+      const size = FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES;
+      if (output !== undefined) {
+        abytes(output, "seal output");
+        if (output.length < size) throw new RangeError(`seal output of ${output.length} bytes is too small for a ${size}-byte frame`);
+      }
       const s = send;
       const seq = nextSeq(s);
-      const size = FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES;
-      const out = arena.take(size);
+      const out = output === undefined ? arena.take(size) : output.subarray(0, size);
       writeHeader(out, type, s.epoch, seq);
       sealAfterHeader(aead, s.key, nonceFor(seq, nonce), out, FRAME_HEADER_BYTES, payload);
       if (type === FrameType.ROTATE_ACK && staged) {

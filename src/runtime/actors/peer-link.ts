@@ -23,7 +23,7 @@ import { asapScheduler, type SchedulerAction, type Subscription } from "rxjs";
 import { fromCallback, type EventObject } from "xstate";
 import { pathRoute, samePath } from "../../adapters/transport/path.js";
 import { CrdtDecodeError } from "../../adapters/crdt/types.js";
-import { FrameType, RotationError, type OpenedFrame, type SecureChannel } from "../../adapters/crypto/index.js";
+import { FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FrameType, RotationError, type OpenedFrame, type SecureChannel } from "../../adapters/crypto/index.js";
 import type { Channel, PathHealth, SelectedPath } from "../../adapters/transport/types.js";
 import type { ChannelCloseReason, PeerLinkEvent } from "../../machines/protocol.js";
 import { checkEmptyBody, checkRotateBody, decodeBody, decodeByeBody } from "../codec.js";
@@ -63,6 +63,8 @@ function resyncNow(this: SchedulerAction<PeerLink>, link?: PeerLink): void {
  * bug, not the network) and the owner of the other subscriptions, which `stop` ends.
  */
 class PeerLink extends Sink<number> implements LinkHandle {
+  /** Sealed frames are written here (ciphertext only): transports copy on send (compliance suite). */
+  private sendBuffer = new Uint8Array(0);
   readonly stats: SendStats & { framesIn: number; resyncs: number } = { framesOut: 0, bytesOut: 0, pauses: 0, queued: 0, framesIn: 0, resyncs: 0 };
   private readonly sc: SecureChannel;
   private readonly rotation: Rotation;
@@ -166,9 +168,18 @@ class PeerLink extends Sink<number> implements LinkHandle {
   }
 
   seal(f: ControlFrame): Uint8Array {
-    const frame = this.sc.seal(f.type, f.body);
+    // A frame that is kept (onSealed: a ROTATE_ACK repeated verbatim) gets memory of its own;
+    // every other one is written into the link's send buffer and copied by send() at once.
+    const frame = f.onSealed ? this.sc.seal(f.type, f.body) : this.sc.seal(f.type, f.body, this.sendRoom(f.body.length));
     if (isData(f.type)) f.body.fill(0);
     return frame;
+  }
+
+  /** The send buffer, grown (doubling) to hold a frame around `bodyBytes`. */
+  private sendRoom(bodyBytes: number): Uint8Array {
+    const size = FRAME_HEADER_BYTES + bodyBytes + FRAME_TAG_BYTES;
+    if (this.sendBuffer.length < size) this.sendBuffer = new Uint8Array(Math.max(size, 2 * this.sendBuffer.length, 1024));
+    return this.sendBuffer;
   }
 
   startSync(): void {

@@ -85,6 +85,26 @@ describe("frames", () => {
     expect(errName(() => c.open(c.seal(FrameType.PING, bytes())))).toBe("AuthenticationError");
   });
 
+  it("seal into the caller's buffer: the same bytes as a fresh frame, a view of that buffer, a too-small one refused before a seq is spent", () => {
+    for (const aead of [nobleAead, nodeAead]) {
+      const fresh = pairedChannels({ seed: 26, aeadA: aead });
+      const into = pairedChannels({ seed: 26, aeadA: aead }); // same seed: the same keys
+      const output = new Uint8Array(new ArrayBuffer(4096), 8, 4000);
+      for (const size of [0, 1, 100, 1000, 3970]) {
+        const p = new Uint8Array(size).fill(size & 0xff);
+        const f = into.a.seal(FrameType.SYNC, p, output);
+        expect(f.buffer).toBe(output.buffer);
+        expect(f.byteOffset).toBe(output.byteOffset);
+        expect(f).toEqual(fresh.a.seal(FrameType.SYNC, p));
+        expect(into.b.open(f).payload).toEqual(p); // opened before the buffer is reused
+      }
+      expect(() => into.a.seal(FrameType.SYNC, new Uint8Array(3971), output)).toThrow(RangeError);
+      expect(() => into.a.seal(FrameType.SYNC, bytes(1), [1, 2, 3] as unknown as Uint8Array)).toThrow(TypeError);
+      // Neither refusal spent a sequence number: the next frames still match one for one.
+      expect(into.a.seal(FrameType.PING, bytes(), output)).toEqual(fresh.a.seal(FrameType.PING, bytes()));
+    }
+  });
+
   it("refuses to seal more than the frame limit", () => {
     const { a } = pairedChannels({ seed: 24 });
     expect(() => a.seal(FrameType.SYNC, new Uint8Array(1 << 20))).toThrow(RangeError);
