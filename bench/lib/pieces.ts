@@ -32,7 +32,7 @@ async function load<T>(piece: string, file: string, exports: readonly string[], 
 /** Crypto core: frames, handshake, both AEAD backends. */
 export const loadCrypto = (): Promise<typeof CryptoNode> =>
   load("crypto core (createSecureChannel/createPairingHandshake/nodeAead)", "src/adapters/crypto/node.ts", [
-    "createSecureChannel", "createPairingHandshake", "createKeyStore", "nobleAead", "nodeAead", "FrameType",
+    "createSecureChannel", "createPairingHandshake", "createKeyStore", "nobleAead", "nodeAead", "FrameType", "SEAL_INTO_MIN_PAYLOAD_BYTES",
   ], () => import("../../src/adapters/crypto/node.js"));
 
 /** Runtime: createSyncEngine and the memory network. */

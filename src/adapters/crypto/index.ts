@@ -55,7 +55,7 @@ export type { HandshakePhase, PairingHandshake, PairingHandshakeOptions, Pairing
 export { COMMITMENT_BYTES } from "./key-schedule.js";
 export { createSecureChannel, ROTATE_BODY_BYTES, MAX_SIGNAL_BYTES } from "./secure-channel.js";
 export type { OpenedFrame, SecureChannel, SecureChannelOptions } from "./secure-channel.js";
-export { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FRAME_VERSION, DEFAULT_MAX_FRAME_BYTES } from "./frame.js";
+export { FrameType, FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FRAME_VERSION, DEFAULT_MAX_FRAME_BYTES, SEAL_INTO_MIN_PAYLOAD_BYTES } from "./frame.js";
 export { DEFAULT_REPLAY_WINDOW } from "./replay-window.js";
 export type { Direction } from "./key-schedule.js";
 export { nobleAead, defaultAead, AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "./aead.js";

@@ -146,6 +146,13 @@ class FrameArena {
   }
 }
 
+/** The first `size` bytes of a caller's `output` as a plain view (subarray() would keep its class). */
+function frameIn(output: Uint8Array, size: number): Uint8Array {
+  abytes(output, "seal output");
+  if (output.length < size) throw new RangeError(`seal output of ${output.length} bytes is too small for a ${size}-byte frame`);
+  return new Uint8Array(output.buffer, output.byteOffset, size);
+}
+
 /** Seals `plaintext` with nonce(seq) and aad = out[0..headerBytes), writing right after it. */
 function sealAfterHeader(aead: Aead, key: Uint8Array, nonce: Uint8Array, out: Uint8Array, headerBytes: number, plaintext: Uint8Array): void {
   const aad = out.subarray(0, headerBytes);
@@ -279,13 +286,9 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         throw new RangeError(`payload of ${payload.length} bytes exceeds the frame limit of ${maxFrame}`);
       }
       const size = FRAME_HEADER_BYTES + payload.length + FRAME_TAG_BYTES;
-      if (output !== undefined) {
-        abytes(output, "seal output");
-        if (output.length < size) throw new RangeError(`seal output of ${output.length} bytes is too small for a ${size}-byte frame`);
-      }
+      const out = output === undefined ? arena.take(size) : frameIn(output, size);
       const s = send;
       const seq = nextSeq(s);
-      const out = output === undefined ? arena.take(size) : output.subarray(0, size);
       writeHeader(out, type, s.epoch, seq);
       sealAfterHeader(aead, s.key, nonceFor(seq, nonce), out, FRAME_HEADER_BYTES, payload);
       if (type === FrameType.ROTATE_ACK && staged) {

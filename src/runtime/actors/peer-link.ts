@@ -23,7 +23,7 @@ import { asapScheduler, type SchedulerAction, type Subscription } from "rxjs";
 import { fromCallback, type EventObject } from "xstate";
 import { pathRoute, samePath } from "../../adapters/transport/path.js";
 import { CrdtDecodeError } from "../../adapters/crdt/types.js";
-import { FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FrameType, RotationError, type OpenedFrame, type SecureChannel } from "../../adapters/crypto/index.js";
+import { FRAME_HEADER_BYTES, FRAME_TAG_BYTES, FrameType, RotationError, SEAL_INTO_MIN_PAYLOAD_BYTES, type OpenedFrame, type SecureChannel } from "../../adapters/crypto/index.js";
 import type { Channel, PathHealth, SelectedPath } from "../../adapters/transport/types.js";
 import type { ChannelCloseReason, PeerLinkEvent } from "../../machines/protocol.js";
 import { checkEmptyBody, checkRotateBody, decodeBody, decodeByeBody } from "../codec.js";
@@ -63,7 +63,7 @@ function resyncNow(this: SchedulerAction<PeerLink>, link?: PeerLink): void {
  * bug, not the network) and the owner of the other subscriptions, which `stop` ends.
  */
 class PeerLink extends Sink<number> implements LinkHandle {
-  /** Sealed frames are written here (ciphertext only): transports copy on send (compliance suite). */
+  /** Large sealed frames are written here (ciphertext only): transports copy on send (compliance suite). */
   private sendBuffer = new Uint8Array(0);
   readonly stats: SendStats & { framesIn: number; resyncs: number } = { framesOut: 0, bytesOut: 0, pauses: 0, queued: 0, framesIn: 0, resyncs: 0 };
   private readonly sc: SecureChannel;
@@ -168,9 +168,10 @@ class PeerLink extends Sink<number> implements LinkHandle {
   }
 
   seal(f: ControlFrame): Uint8Array {
-    // A frame that is kept (onSealed: a ROTATE_ACK repeated verbatim) gets memory of its own;
-    // every other one is written into the link's send buffer and copied by send() at once.
-    const frame = f.onSealed ? this.sc.seal(f.type, f.body) : this.sc.seal(f.type, f.body, this.sendRoom(f.body.length));
+    // A large frame nobody keeps is written into the link's send buffer, which send() copies at
+    // once; the rest (and a kept ROTATE_ACK, onSealed) get memory of their own.
+    const reuse = f.onSealed === undefined && f.body.length >= SEAL_INTO_MIN_PAYLOAD_BYTES;
+    const frame = reuse ? this.sc.seal(f.type, f.body, this.sendRoom(f.body.length)) : this.sc.seal(f.type, f.body);
     if (isData(f.type)) f.body.fill(0);
     return frame;
   }
@@ -178,7 +179,7 @@ class PeerLink extends Sink<number> implements LinkHandle {
   /** The send buffer, grown (doubling) to hold a frame around `bodyBytes`. */
   private sendRoom(bodyBytes: number): Uint8Array {
     const size = FRAME_HEADER_BYTES + bodyBytes + FRAME_TAG_BYTES;
-    if (this.sendBuffer.length < size) this.sendBuffer = new Uint8Array(Math.max(size, 2 * this.sendBuffer.length, 1024));
+    if (this.sendBuffer.length < size) this.sendBuffer = new Uint8Array(Math.max(size, 2 * this.sendBuffer.length));
     return this.sendBuffer;
   }
 
