@@ -12,7 +12,7 @@ export interface StoreTestSetup {
   teardown(store: RelayStore): Promise<void>;
 }
 
-const mb = (n: number) => n.toString(16).padStart(32, "0");
+export const mb = (n: number) => n.toString(16).padStart(32, "0");
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 
 /** Events per token, and a way to await the n-th one. */

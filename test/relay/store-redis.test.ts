@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { redisStore } from "../../src/relay/store/redis.js";
 import type { RelayStore, StoreEvent } from "../../src/relay/store/types.js";
 import { awaitPrefixEmpty, redisPrefix, REDIS_URL } from "./helpers.js";
-import { inbox, storeCompliance } from "./store-compliance.js";
+import { inbox, mb, storeCompliance } from "./store-compliance.js";
 
 const cleanups = new Map<RelayStore, () => Promise<void>>();
 afterAll(async () => {
@@ -31,7 +31,6 @@ storeCompliance("redis", {
 });
 
 describe("Redis store: two relay instances on one Redis", () => {
-  const mb = (n: number) => n.toString(16).padStart(32, "0");
   const blobOf = (e: StoreEvent | undefined) => (e?.kind === "blob" ? [...e.blob] : e);
 
   it("hands a script's events for its own instance back in the reply and publishes the rest to the other instance", async () => {
