@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineInfo } from "./lib/machine.js";
 import type { GuardStats } from "./lib/net-guard.js";
+import { FRAME_ROWS } from "./workloads/frames.js";
 import { buildResults, failedRow, formatTable, harnessProblems, type WorkloadRow } from "./lib/table.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,10 +31,15 @@ interface WorkloadEntry {
   readonly gc?: boolean;
   readonly quickTimeoutS: number;
   readonly fullTimeoutS: number;
+  /**
+   * Run once per part, each in a fresh child (the timeouts are per part): rows measured after
+   * other rows in one process inherit the heap those grew (see bench/workloads/frames.ts).
+   */
+  readonly parts?: readonly string[];
 }
 
 export const WORKLOADS: readonly WorkloadEntry[] = [
-  { n: 1, module: "frames", title: "sealed frames vs raw AEAD", quickTimeoutS: 60, fullTimeoutS: 300 },
+  { n: 1, module: "frames", title: "sealed frames vs raw AEAD", quickTimeoutS: 60, fullTimeoutS: 300, parts: FRAME_ROWS },
   { n: 2, module: "latency", title: "update latency over werift", quickTimeoutS: 60, fullTimeoutS: 300 },
   { n: 3, module: "throughput", title: "throughput over werift", quickTimeoutS: 90, fullTimeoutS: 600 },
   { n: 4, module: "alternatives", title: "y-websocket, what users would pick instead", quickTimeoutS: 90, fullTimeoutS: 600 },
@@ -47,7 +53,7 @@ interface ChildResult {
   guard?: GuardStats;
 }
 
-function runChild(w: WorkloadEntry, quick: boolean, cpuProf: boolean): Promise<ChildResult> {
+function runChild(w: WorkloadEntry, quick: boolean, cpuProf: boolean, part?: string): Promise<ChildResult> {
   const execArgv = ["--import", "tsx"];
   if (w.gc) execArgv.push("--expose-gc");
   if (cpuProf) {
@@ -60,7 +66,7 @@ function runChild(w: WorkloadEntry, quick: boolean, cpuProf: boolean): Promise<C
     rows: [failedRow({ workload: w.n, name: w.title, unit: "", baseline: null, baselineName: "", target: null, higherIsBetter: true }, why)],
   });
   return new Promise((resolve) => {
-    const child = fork(path.join(here, "lib", "child-entry.ts"), [w.module, ...(quick ? ["--quick"] : [])], {
+    const child = fork(path.join(here, "lib", "child-entry.ts"), [w.module, ...(quick ? ["--quick"] : []), ...(part === undefined ? [] : [`--part=${part}`])], {
       cwd: root,
       execArgv,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -97,9 +103,11 @@ async function main(): Promise<void> {
     if (only && !only.includes(w.n)) continue;
     const started = Date.now();
     process.stderr.write(`workload ${w.n}: ${w.title} …\n`);
-    const r = await runChild(w, quick, cpuProf);
-    rows.push(...r.rows);
-    if (r.guard) network[`workload${w.n}`] = { ...r.guard, blockedWhat: r.guard.blockedWhat };
+    for (const part of w.parts ?? [undefined]) {
+      const r = await runChild(w, quick, cpuProf, part);
+      rows.push(...r.rows);
+      if (r.guard) network[`workload${w.n}${part === undefined ? "" : `:${part}`}`] = { ...r.guard, blockedWhat: r.guard.blockedWhat };
+    }
     process.stderr.write(`workload ${w.n}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const durationS = Math.round((Date.now() - t0) / 100) / 10;

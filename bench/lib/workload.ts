@@ -8,6 +8,8 @@ import { PieceMissingError } from "./pieces.js";
 
 export interface WorkloadOptions {
   readonly quick: boolean;
+  /** When the harness runs the workload in several children: the rows this one measures. */
+  readonly part?: string;
   /** Progress lines (stderr), never part of the results. */
   log(message: string): void;
 }

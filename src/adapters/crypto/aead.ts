@@ -23,6 +23,11 @@ export interface Aead {
    * for plaintext.length + 16 bytes there). The frame layer uses it to skip one copy.
    */
   sealInto?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
+  /**
+   * Optional fast path: `open` of `input[offset..)` without the caller cutting a view of it
+   * (the frame layer opens a frame's body after its header this way).
+   */
+  openFrom?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, offset: number): Uint8Array;
 }
 
 /** Shared input checks, so both backends fail identically on misuse. */

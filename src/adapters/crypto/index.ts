@@ -34,7 +34,7 @@
  *     (all extend FrameError). The responder's sendEpoch switches when it seals the ROTATE_ACK.
  *     open() returns seq as a bigint; on the wire it is a u64, always < 2^53 (docs/protocol.md §5).
  *     Frames must be delivered in order (a frame at e+1 overtaking the ROTATE_ACK is UnknownEpochError).
- * AEAD: interface Aead { name; seal; open; sealInto? }, nobleAead, defaultAead().
+ * AEAD: interface Aead { name; seal; open; sealInto?; openFrom? }, nobleAead, defaultAead().
  * Key agreement (the ratchet's X25519): interface KeyAgreement { name; generate(keyStore, random?) },
  *   nobleX25519, defaultKeyAgreement().
  *   Picking per platform: the browser entry of the runtime imports the defaults from here (noble);

@@ -153,11 +153,26 @@ function frameIn(output: Uint8Array, size: number): Uint8Array {
   return new Uint8Array(output.buffer, output.byteOffset, size);
 }
 
-/** Seals `plaintext` with nonce(seq) and aad = out[0..headerBytes), writing right after it. */
-function sealAfterHeader(aead: Aead, key: Uint8Array, nonce: Uint8Array, out: Uint8Array, headerBytes: number, plaintext: Uint8Array): void {
-  const aad = out.subarray(0, headerBytes);
-  if (aead.sealInto) aead.sealInto(key, nonce, aad, plaintext, out, headerBytes);
-  else out.set(aead.seal(key, nonce, aad, plaintext), headerBytes);
+/*
+ * A frame's header is written to, and read into, a small buffer the channel keeps, which is the
+ * AAD: sealing cuts no view of the header, and opening cuts one view (the ciphertext) instead of
+ * four. At 1 KB on node:crypto those views were most of what the frame layer allocated beyond the
+ * bare calls, and an allocation costs more once the host's young generation has grown
+ * (docs/performance.md, "Issue 11, fifth pass").
+ */
+
+/** `out` = header ‖ AEAD(plaintext) with nonce and aad = `header`; `header` is already written. */
+function sealWithHeader(aead: Aead, key: Uint8Array, nonce: Uint8Array, header: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void {
+  out.set(header, 0);
+  if (aead.sealInto) aead.sealInto(key, nonce, header, plaintext, out, header.length);
+  else out.set(aead.seal(key, nonce, header, plaintext), header.length);
+}
+
+/** Opens the AEAD body after a (checked) header; copies the header into `header`, the aad. */
+function openAfterHeader(aead: Aead, key: Uint8Array, nonce: Uint8Array, header: Uint8Array, frame: Uint8Array): Uint8Array {
+  const n = header.length;
+  for (let i = 0; i < n; i++) header[i] = frame[i] as number;
+  return aead.openFrom ? aead.openFrom(key, nonce, header, frame, n) : aead.open(key, nonce, header, frame.subarray(n));
 }
 
 function checkHelloInputs(side: Side, box: Uint8Array, joinNonce: Uint8Array, hostNonce: Uint8Array): void {
@@ -186,6 +201,11 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
   const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   /** Every seal and open writes its nonce here first (public; the AEADs consume it at once). */
   const nonce = new Uint8Array(new ArrayBuffer(12));
+  /** The header of the frame being sealed / opened (public bytes; the AEADs consume them at once). */
+  const headerOut = new Uint8Array(new ArrayBuffer(FRAME_HEADER_BYTES));
+  const headerIn = new Uint8Array(new ArrayBuffer(FRAME_HEADER_BYTES));
+  const signalHeaderOut = new Uint8Array(new ArrayBuffer(SIGNAL_HEADER_BYTES));
+  const signalHeaderIn = new Uint8Array(new ArrayBuffer(SIGNAL_HEADER_BYTES));
   const arena = new FrameArena();
   const random: RandomSource | undefined = options.random;
   const agreement = options.keyAgreement ?? nobleX25519;
@@ -289,8 +309,8 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       const out = output === undefined ? arena.take(size) : frameIn(output, size);
       const s = send;
       const seq = nextSeq(s);
-      writeHeader(out, type, s.epoch, seq);
-      sealAfterHeader(aead, s.key, nonceFor(seq, nonce), out, FRAME_HEADER_BYTES, payload);
+      writeHeader(headerOut, type, s.epoch, seq);
+      sealWithHeader(aead, s.key, nonceFor(seq, nonce), headerOut, payload, out);
       if (type === FrameType.ROTATE_ACK && staged) {
         // The ACK is our last frame at the old epoch; its send key goes now (forward secrecy).
         store.release(s.key);
@@ -307,7 +327,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         const r = receive.get(h.epoch);
         if (!r) throw new UnknownEpochError(`no receive key for epoch ${h.epoch}`);
         r.window.check(h.seq);
-        const payload = aead.open(r.key, nonceFor(h.seq, nonce), frame.subarray(0, FRAME_HEADER_BYTES), frame.subarray(FRAME_HEADER_BYTES));
+        const payload = openAfterHeader(aead, r.key, nonceFor(h.seq, nonce), headerIn, frame);
         r.window.commit(h.seq);
         return { type: h.type, epoch: h.epoch, seq: BigInt(h.seq), payload };
       } catch (e) {
@@ -390,9 +410,9 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
       }
       const seq = nextSeq(signalSend);
       const out = new Uint8Array(SIGNAL_HEADER_BYTES + blob.length + FRAME_TAG_BYTES);
-      out[0] = SIGNAL_VERSION;
-      writeU64n(out, 1, seq);
-      sealAfterHeader(aead, signalSend.key, nonceFor(seq, nonce), out, SIGNAL_HEADER_BYTES, blob);
+      signalHeaderOut[0] = SIGNAL_VERSION;
+      writeU64n(signalHeaderOut, 1, seq);
+      sealWithHeader(aead, signalSend.key, nonceFor(seq, nonce), signalHeaderOut, blob, out);
       return out;
     },
 
@@ -407,7 +427,7 @@ export function createSecureChannel(options: SecureChannelOptions): SecureChanne
         const seq = readU64n(sealed, 1);
         if (seq < 0) throw new BadHeaderError("signal sequence number out of range");
         signalReceive.window.check(seq);
-        const blob = aead.open(signalReceive.key, nonceFor(seq, nonce), sealed.subarray(0, SIGNAL_HEADER_BYTES), sealed.subarray(SIGNAL_HEADER_BYTES));
+        const blob = openAfterHeader(aead, signalReceive.key, nonceFor(seq, nonce), signalHeaderIn, sealed);
         signalReceive.window.commit(seq);
         return blob;
       } catch (e) {

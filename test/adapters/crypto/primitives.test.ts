@@ -65,6 +65,36 @@ describe.each(backends.map((b) => [b.name, b] as const))("AES-256-GCM %s", (_nam
   });
 });
 
+describe("AES-256-GCM node openFrom (the frame layer's open after a header)", () => {
+  const openFrom = nodeAead.openFrom!;
+  // ct ‖ tag placed after `prefix` junk bytes, inside a larger buffer at a non-zero byteOffset.
+  const embed = (sealed: Uint8Array, prefix: number) => {
+    const backing = new Uint8Array(7 + prefix + sealed.length + 5).fill(0xa5);
+    backing.set(sealed, 7 + prefix);
+    return new Uint8Array(backing.buffer, 7, prefix + sealed.length);
+  };
+
+  it("opens input[offset..) like open() on those bytes, for every Wycheproof case", () => {
+    for (const t of supported) {
+      const input = embed(hex(t.ct + t.tag), 14);
+      const open = () => toHex(openFrom(hex(t.key), hex(t.iv), hex(t.aad), input, 14));
+      if (t.result === "valid") expect(open(), `tc ${t.tcId}`).toBe(t.msg);
+      else expect(open, `tc ${t.tcId}`).toThrow(expect.objectContaining({ name: "AuthenticationError" }));
+    }
+  });
+
+  it("refuses an offset outside the input (RangeError) and fewer than 16 bytes after it", () => {
+    const key = new Uint8Array(32);
+    const nonce = new Uint8Array(12);
+    const input = embed(nodeAead.seal(key, nonce, new Uint8Array(0), new Uint8Array(3)), 14);
+    for (const offset of [-1, 1.5, input.length + 1, Number.NaN]) {
+      expect(() => openFrom(key, nonce, new Uint8Array(0), input, offset), `offset ${offset}`).toThrow(RangeError);
+    }
+    expect(() => openFrom(key, nonce, new Uint8Array(0), input, input.length - 15)).toThrow(expect.objectContaining({ name: "AuthenticationError" }));
+    expect(toHex(openFrom(key, nonce, new Uint8Array(0), input, 14))).toBe("000000");
+  });
+});
+
 describe("AEAD backends interoperate", () => {
   it("whatever one seals the other opens, byte-identical", () => {
     const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
