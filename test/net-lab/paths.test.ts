@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { DEFAULT_ENGINE_TIMINGS } from "../../src/runtime/engine.js";
 
 import {
@@ -100,6 +100,15 @@ function expectConverged(r: PairResult, options: { byeMayBeLost?: boolean } = {}
   if (!lost) expect(r.joiner.code).toBe(0);
   expect(hashOf(r.host.stdout)).toBeDefined();
   expect(hashOf(r.host.stdout)).toBe(hashOf(r.joiner.stdout));
+}
+
+/**
+ * When a TURN test fails, what coturn logged (allocations, refusals, session usage) is printed
+ * with it: both TURN tests once failed together in a full `npm test` and passed alone (2026-12-07),
+ * and the CLI's NoPathError alone cannot say whether coturn refused, never saw, or relayed nothing.
+ */
+function printCoturnLogOnFailure(): void {
+  onTestFailed(() => console.log(`coturn log, last 80 lines:\n${coturn.log().split("\n").slice(-80).join("\n")}`));
 }
 
 const fmt = (x: DevicePath | undefined) => (x ? `${x.local}->${x.remote} (${x.protocol})` : "none");
@@ -209,6 +218,7 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
   });
 
   it("home (symmetric) <-> cellular (symmetric), relay + STUN + TURN: through coturn; it carried the data, never the payload in clear", async () => {
+    printCoturnLogOnFailure();
     const m = marker();
     const e = edits(m);
     const before = await coturn.relayCounters();
@@ -239,6 +249,7 @@ describe("paths across networks (issue 14's table)", { timeout: 150_000 }, () =>
   });
 
   it("Chromium page behind symmetric NAT <-> werift behind symmetric NAT, relay + TURN: through coturn, sync both ways", async () => {
+    printCoturnLogOnFailure();
     const m = marker();
     const e = edits(m);
     const before = await coturn.relayCounters();
