@@ -26,9 +26,10 @@ const partOf = (b: Backend, size: number) => `${b}:${size}`;
 /**
  * One child process per row (the harness's `parts`). In one process a row inherits the young
  * generation the rows before it grew: 32 MiB after the @noble/ciphers rows against ~1 MiB in a
- * fresh process, and with it node:crypto at 1 KB measured 0.64–0.83× instead of 0.78–0.91×
- * (2026-12-07): the frame layer allocates a little more than the bare calls, and every
- * allocation touches colder memory in a larger nursery, so that state favours one side.
+ * fresh process, and with it node:crypto at 1 KB measured 0.63–0.83× instead of 0.76–0.90×
+ * (2026-12-07, the frame code of 79f22b8): the frame layer allocates a little more than the bare
+ * calls, and every allocation touches colder memory in a larger nursery, so that state favours
+ * one side.
  */
 export const FRAME_ROWS: readonly string[] = BACKENDS.flatMap((b) => SIZES.map((size) => partOf(b, size)));
 type Op = () => void;
