@@ -20,7 +20,6 @@
  */
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
-import { Observable, Subject } from "rxjs";
 import type { RawData, WebSocket } from "ws";
 import { backgroundClock, sleep } from "../../../clock.js";
 import { importOptional } from "../../../optional-dependency.js";
@@ -28,21 +27,17 @@ import { defaultComponents, randomInt, withComponents, type AdapterFactory, type
 import { HELLO_NONCE_BYTES, isMailboxId, isNameplate, type MailboxAuth, type Side } from "../../../protocol/rendezvous.js";
 import type { Advertisement, Discovery } from "../../discovery/types.js";
 import {
-  BlobTooLargeError,
   MailboxAuthError,
   NameplateCrowdedError,
   NameplateNotFoundError,
   SignalingClosedError,
   SignalingError,
-  SignalingLimitError,
   type Signaling,
   type SignalingOpenOptions,
-  type SignalingSession,
 } from "../types.js";
 import {
   CLOSE_BAD_HELLO,
   CLOSE_BAD_PROOF,
-  CLOSE_BYE,
   CLOSE_CROWDED,
   CLOSE_UNKNOWN,
   LAN_VERSION,
@@ -55,6 +50,7 @@ import {
   readOk,
   readProof,
 } from "./lan-frames.js";
+import { LanSession } from "./lan-session.js";
 
 export interface LanSignalingOptions {
   /** Where the host advertises and the joiner looks (an adapter, or a factory completed with the same components). */
@@ -78,16 +74,6 @@ export class InvalidMailboxError extends SignalingError {
   override readonly name = "InvalidMailboxError";
 }
 
-/** Binary frames after hello: `type u8 | seq u32be | blob` (data) or `type u8 | seq u32be` (cumulative ack). */
-const FRAME_DATA = 1;
-const FRAME_ACK = 2;
-const FRAME_HEADER = 5;
-const ackFrame = (seq: number): Buffer => {
-  const b = Buffer.alloc(FRAME_HEADER);
-  b[0] = FRAME_ACK;
-  b.writeUInt32BE(seq, 1);
-  return b;
-};
 /** Re-dial attempts for a mailbox whose socket dropped, with a growing pause between them. */
 const REDIAL_ATTEMPTS = 5;
 const REDIAL_PAUSE_MS = 250;
@@ -99,122 +85,6 @@ const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, "hex"));
 
 /** Who may come in: the joiner of a nameplate, or the proven other end of a private mailbox. */
 type Gate = { readonly kind: "join"; readonly nameplate: string } | { readonly kind: "mailbox"; readonly box: string; readonly auth: MailboxAuth };
-
-/** One end of a LAN signaling link: a socket that may come and go, plus bounded holding. */
-class LanSession implements SignalingSession {
-  readonly messages$: Observable<Uint8Array>;
-  readonly peerJoined: Promise<void>;
-  private readonly inbox = new Subject<Uint8Array>();
-  private socket: WebSocket | undefined;
-  /** Blobs sent and not yet acknowledged by the peer, oldest first; resent on a new socket. */
-  private unacked: { seq: number; frame: Buffer }[] = [];
-  private nextSeq = 1;
-  /** Highest sequence number delivered from the peer (survives socket changes). */
-  private delivered = 0;
-  private early: Uint8Array[] | undefined = [];
-  private closed = false;
-  private joined!: () => void;
-  /** Cleanup of whatever this session owns (server, advertisement, socket). */
-  onClose: (() => Promise<void>) | undefined;
-  /** Frames refused from the peer (text after hello, bad header, out of sequence). */
-  refused = 0;
-  /** Called when the socket drops while the session is open (the join side re-dials). */
-  onLost: (() => void) | undefined;
-
-  constructor(
-    readonly nameplate: string,
-    private readonly maxBlob: number,
-    private readonly maxHeld: number,
-  ) {
-    // Blobs that arrive before anyone subscribes (they can come in the same TCP read as the
-    // host's ok) are kept, bounded, and handed to the first subscriber in order.
-    this.messages$ = new Observable<Uint8Array>((subscriber) => {
-      const sub = this.inbox.subscribe(subscriber);
-      const early = this.early;
-      this.early = undefined;
-      for (const b of early ?? []) this.inbox.next(b);
-      return sub;
-    });
-    this.peerJoined = new Promise((r) => (this.joined = r));
-  }
-
-  attach(ws: WebSocket): void {
-    this.socket = ws;
-    this.joined();
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (this.closed || ws !== this.socket) return;
-      if (!isBinary) return void this.refused++;
-      this.onFrame(ws, Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
-    });
-    ws.on("close", () => {
-      if (ws !== this.socket) return;
-      this.socket = undefined;
-      if (!this.closed) this.onLost?.();
-    });
-    // Whatever the peer has not acknowledged may have died with the old socket: send it again;
-    // the peer drops what it already delivered (by sequence number).
-    for (const u of this.unacked) ws.send(u.frame, { binary: true });
-  }
-
-  private onFrame(ws: WebSocket, buf: Buffer): void {
-    if (buf.length < FRAME_HEADER) return void this.refused++;
-    const type = buf[0];
-    const seq = buf.readUInt32BE(1);
-    if (type === FRAME_ACK && buf.length === FRAME_HEADER) {
-      this.unacked = this.unacked.filter((u) => u.seq > seq);
-      return;
-    }
-    if (type !== FRAME_DATA) return void this.refused++;
-    if (seq <= this.delivered) return void ws.send(ackFrame(this.delivered), { binary: true }); // a resend we already have
-    if (seq !== this.delivered + 1) {
-      // A gap cannot happen on one ordered socket: the peer is broken or hostile.
-      this.refused++;
-      return void ws.close(CLOSE_BAD_HELLO);
-    }
-    this.delivered = seq;
-    ws.send(ackFrame(seq), { binary: true });
-    const blob = new Uint8Array(buf.subarray(FRAME_HEADER));
-    if (this.early === undefined) return this.inbox.next(blob);
-    if (this.early.length >= this.maxHeld) return void this.refused++;
-    this.early.push(blob);
-  }
-
-  async send(blob: Uint8Array): Promise<void> {
-    if (this.closed) throw new SignalingClosedError("signaling session is closed");
-    if (!(blob instanceof Uint8Array)) throw new SignalingError("send() takes a Uint8Array");
-    if (blob.byteLength > this.maxBlob) throw new BlobTooLargeError(`blob of ${blob.byteLength} bytes exceeds ${this.maxBlob}`);
-    if (this.unacked.length >= this.maxHeld) {
-      throw new SignalingLimitError(`more than ${this.maxHeld} blobs not yet acknowledged by the peer`);
-    }
-    const seq = this.nextSeq++;
-    const frame = Buffer.alloc(FRAME_HEADER + blob.byteLength);
-    frame[0] = FRAME_DATA;
-    frame.writeUInt32BE(seq, 1);
-    frame.set(blob, FRAME_HEADER);
-    this.unacked.push({ seq, frame });
-    const ws = this.socket;
-    if (ws === undefined || ws.readyState !== ws.OPEN) return; // held until the peer (re)connects
-    await new Promise<void>((resolve) =>
-      // A write error means the socket died: the frame stays unacked and is resent on reconnect.
-      ws.send(frame, { binary: true }, () => resolve()),
-    );
-  }
-
-  get isOpen(): boolean {
-    return !this.closed;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.unacked = [];
-    const ws = this.socket;
-    this.socket = undefined;
-    ws?.close(CLOSE_BYE);
-    this.inbox.complete();
-    await this.onClose?.();
-  }
-}
 
 /** The LAN signaling adapter: the Signaling contract plus a count of refused connections and frames. */
 export type LanSignaling = Signaling & { readonly refused: number };
