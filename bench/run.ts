@@ -1,5 +1,5 @@
 /**
- * The benchmark harness: `npx tsx bench/run.ts [--quick] [--only=1,4] [--check] [--cpu-prof] [--out=FILE]`
+ * The benchmark harness: `npx tsx bench/run.ts [--quick] [--only=1,4] [--repeat=N] [--check] [--cpu-prof] [--out=FILE]`
  * (`npm run bench`, `npm run bench -- --quick`).
  *
  * Runs workloads 1–6 of issue 8, each in its own child process (bench/lib/child-entry.ts, with
@@ -7,6 +7,11 @@
  * one markdown table and writes bench/results.json (`mode` says quick or full; the full run's
  * table is kept in docs/performance.md). Every engine figure sits beside a baseline
  * measured in the same run, trials interleaved; see docs/performance.md for the method.
+ *
+ * `--repeat=N` runs workloads 1–6 N times over (each time in fresh children, one pass through
+ * all of them before the next, so a slow minute on the machine falls on every workload rather
+ * than on all the runs of one) and reports each row's median over the runs: the ratio is the
+ * median of the runs' same-run ratios, and the note gives their spread (`combineRuns`).
  *
  * Exit code: 0 whenever the harness ran, whatever the targets say (the machine is noisy; the
  * table reports misses). With --check: 1 if a baseline could not be measured or a workload
@@ -19,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { machineInfo } from "./lib/machine.js";
 import type { GuardStats } from "./lib/net-guard.js";
 import { FRAME_ROWS } from "./workloads/frames.js";
-import { buildResults, failedRow, formatTable, harnessProblems, type WorkloadRow } from "./lib/table.js";
+import { buildResults, combineRuns, failedRow, formatTable, harnessProblems, type WorkloadRow } from "./lib/table.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, "..");
@@ -93,30 +98,43 @@ async function main(): Promise<void> {
   const cpuProf = args.includes("--cpu-prof");
   const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",").map(Number);
   const out = args.find((a) => a.startsWith("--out="))?.slice(6) ?? path.join(here, "results.json");
+  const repeatArg = args.find((a) => a.startsWith("--repeat="))?.slice(9);
+  const repeat = repeatArg === undefined ? 1 : Number(repeatArg);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) throw new RangeError(`--repeat must be an integer from 1 to 50, got ${repeatArg}`);
   const t0 = Date.now();
   const machine = machineInfo();
   process.stderr.write(`lethe bench (${quick ? "quick" : "full"}) on ${machine.cpuModel} x${machine.cores}, node ${machine.node}, load ${machine.loadAverage.join(" ")}\n`);
 
-  const rows: WorkloadRow[] = [];
+  const runs: WorkloadRow[][] = [];
   const network: Record<string, unknown> = {};
-  for (const w of WORKLOADS) {
-    if (only && !only.includes(w.n)) continue;
-    const started = Date.now();
-    process.stderr.write(`workload ${w.n}: ${w.title} …\n`);
-    for (const part of w.parts ?? [undefined]) {
-      const r = await runChild(w, quick, cpuProf, part);
-      rows.push(...r.rows);
-      if (r.guard) network[`workload${w.n}${part === undefined ? "" : `:${part}`}`] = { ...r.guard, blockedWhat: r.guard.blockedWhat };
+  for (let run = 0; run < repeat; run++) {
+    const rows: WorkloadRow[] = [];
+    for (const w of WORKLOADS) {
+      if (only && !only.includes(w.n)) continue;
+      // Workload 7 reads a results file: the same rows every time.
+      if (run > 0 && w.n === 7) continue;
+      const started = Date.now();
+      process.stderr.write(`workload ${w.n}${repeat > 1 ? ` (run ${run + 1} of ${repeat})` : ""}: ${w.title} …\n`);
+      for (const part of w.parts ?? [undefined]) {
+        const r = await runChild(w, quick, cpuProf, part);
+        rows.push(...r.rows);
+        if (r.guard) {
+          const key = `workload${w.n}${part === undefined ? "" : `:${part}`}${run > 0 ? `#${run + 1}` : ""}`;
+          network[key] = { ...r.guard, blockedWhat: r.guard.blockedWhat };
+        }
+      }
+      process.stderr.write(`workload ${w.n}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
-    process.stderr.write(`workload ${w.n}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    runs.push(rows);
   }
+  const rows = repeat === 1 ? runs[0]! : combineRuns(runs);
   const durationS = Math.round((Date.now() - t0) / 100) / 10;
-  const results = buildResults(machine, quick ? "quick" : "full", durationS, rows, network);
+  const results = buildResults(machine, quick ? "quick" : "full", durationS, rows, network, repeat);
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
   const blocked = Object.values(network).reduce<number>((s, g) => s + ((g as GuardStats).blocked ?? 0), 0);
   process.stdout.write(`\n${formatTable(results.workloads)}\n\n`);
   process.stdout.write(
-    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${results.mode} run ${durationS} s; ` +
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${results.mode} run${repeat > 1 ? ` x${repeat}` : ""} ${durationS} s; ` +
       `non-loopback attempts blocked: ${blocked}; written to ${path.relative(process.cwd(), out)}\n`,
   );
   if (check) {

@@ -10,6 +10,7 @@
  * for it): `met` is then null. A row whose engine piece is missing or failed has engine null,
  * a `note` saying why, and met false — never a number it did not measure.
  */
+import { median } from "./stats.js";
 
 export type TargetOn = "ratio" | "engine";
 
@@ -68,6 +69,46 @@ export function makeRow(spec: RowSpec): WorkloadRow {
     met,
     ...(spec.note !== undefined ? { note: spec.note } : {}),
   };
+}
+
+/**
+ * One row per (workload, name) out of several whole runs of the same workloads (`--repeat=N`):
+ * each run's ratio is engine ÷ a baseline measured beside it, so the combined ratio is the
+ * median of the runs' ratios (not a ratio of medians taken at different times), and `met` reads
+ * that median, or the median engine figure for an absolute target. engine and baseline are the
+ * medians of the runs' figures. The note gives the number of runs and the spread of the ratio; a
+ * run that failed keeps its `failed:` note at the front (so --check still sees it), and the
+ * medians are over the runs that measured.
+ */
+export function combineRuns(runs: readonly (readonly WorkloadRow[])[]): WorkloadRow[] {
+  const groups = new Map<string, WorkloadRow[]>();
+  for (const run of runs) {
+    for (const row of run) {
+      const key = `${row.workload}\u0000${row.name}`;
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, [row]);
+      else g.push(row);
+    }
+  }
+  return [...groups.values()].map((rows) => {
+    const first = rows[0]!;
+    if (rows.length === 1) return first;
+    const med = (xs: number[]) => (xs.length === 0 ? null : median(xs));
+    const engines = rows.flatMap((r) => (r.engine === null ? [] : [r.engine]));
+    const baselines = rows.flatMap((r) => (r.baseline === null ? [] : [r.baseline]));
+    const ratios = rows.flatMap((r) => (r.ratio === null ? [] : [r.ratio]));
+    const failed = rows.find((r) => r.note?.startsWith("failed") === true);
+    const spread = ratios.length > 0 ? `; ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : "";
+    const own = [...new Set(rows.map((r) => r.note).filter((n): n is string => n !== undefined && n !== failed?.note))][0];
+    const note = [failed?.note, `median of ${rows.length} runs${spread}`, own].filter((n) => n !== undefined).join("; ");
+    const row = makeRow({ ...first, engine: med(engines), baseline: med(baselines), note });
+    const ratio = med(ratios);
+    let met = row.met;
+    if (row.engine !== null && row.target !== null && row.targetOn === "ratio") {
+      met = ratio === null ? false : row.higherIsBetter ? ratio >= row.target : ratio <= row.target;
+    }
+    return { ...row, ratio, met };
+  });
 }
 
 /** Note on rows a --quick run skips to stay under two minutes. */
@@ -153,6 +194,8 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly mode: "quick" | "full";
   readonly durationS: number;
+  /** Whole runs the rows are medians of (`--repeat`); 1 for a plain run. */
+  readonly runs: number;
   readonly network: Readonly<Record<string, unknown>>;
   readonly workloads: readonly WorkloadRow[];
 }
@@ -163,7 +206,8 @@ export function buildResults(
   durationS: number,
   rows: readonly WorkloadRow[],
   network: Readonly<Record<string, unknown>> = {},
+  runs = 1,
 ): BenchResults {
   const workloads = [...rows].sort((a, b) => a.workload - b.workload);
-  return { machine, mode, durationS, network, workloads };
+  return { machine, mode, durationS, runs, network, workloads };
 }

@@ -9,7 +9,7 @@ import dgram from "node:dgram";
 import dns from "node:dns";
 import { installLoopbackGuard, isLoopbackHost, NonLoopbackError } from "../../bench/lib/net-guard.js";
 import { interleave, median, percentile } from "../../bench/lib/stats.js";
-import { buildResults, failedRow, formatTable, FULL_RUN_ONLY, harnessProblems, makeRow, missingRow, type WorkloadRow } from "../../bench/lib/table.js";
+import { buildResults, combineRuns, failedRow, formatTable, FULL_RUN_ONLY, harnessProblems, makeRow, missingRow, type WorkloadRow } from "../../bench/lib/table.js";
 import { createWeriftPair, pingPong, type WeriftPair } from "../../bench/lib/werift-pair.js";
 import { PieceMissingError } from "../../bench/lib/pieces.js";
 import { measured } from "../../bench/lib/workload.js";
@@ -79,6 +79,52 @@ describe("table and results document", () => {
     for (const r of doc.workloads) {
       for (const k of ["name", "unit", "engine", "baseline", "baselineName", "ratio", "target", "higherIsBetter", "met"]) expect(r).toHaveProperty(k);
     }
+  });
+});
+
+describe("--repeat: rows combined over whole runs", () => {
+  const row = (engine: number, baseline: number, extra: Partial<Parameters<typeof makeRow>[0]> = {}) =>
+    makeRow({ ...base, engine, baseline, target: 0.9, higherIsBetter: true, ...extra });
+  it("the ratio is the median of the runs' own ratios, not the ratio of the medians", () => {
+    // Runs on a drifting machine: engine and baseline move together within a run.
+    const [r] = combineRuns([[row(9, 10)], [row(4.6, 5)], [row(20, 25)]]);
+    expect(r!.ratio).toBeCloseTo(0.9, 12); // ratios 0.9, 0.92, 0.8
+    expect(r!.engine).toBe(9);
+    expect(r!.baseline).toBe(10);
+    expect(r!.met).toBe(true);
+    expect(r!.note).toContain("median of 3 runs; ratio 0.80–0.92");
+    // The ratio of the medians would read 0.9 here too; a case where they differ:
+    const t = { target: 1.05 };
+    const [d] = combineRuns([[row(10, 10, t)], [row(3, 5, t)], [row(9, 8, t)]]); // ratios 1, 0.6, 1.125
+    expect(d!.ratio).toBeCloseTo(1, 12);
+    expect(d!.met).toBe(false);
+    expect(d!.engine! / d!.baseline!).toBeCloseTo(9 / 8, 12); // which would have read as met
+  });
+  it("lower-is-better and absolute targets read the medians the same way", () => {
+    const lower = (e: number, b: number) => row(e, b, { target: 1, higherIsBetter: false });
+    expect(combineRuns([[lower(1.2, 1)], [lower(0.8, 1)], [lower(0.9, 1)]])[0]!.met).toBe(true);
+    expect(combineRuns([[lower(1.2, 1)], [lower(1.1, 1)], [lower(0.9, 1)]])[0]!.met).toBe(false);
+    const abs = (e: number) => row(e, 1, { target: 3, targetOn: "engine", higherIsBetter: false });
+    expect(combineRuns([[abs(2.5)], [abs(3.5)], [abs(2.9)]])[0]!.met).toBe(true);
+    expect(combineRuns([[abs(2.5)], [abs(3.5)], [abs(3.1)]])[0]!.met).toBe(false);
+  });
+  it("rows keep their first-run order; a row seen once (workload 7) is passed through", () => {
+    const a = makeRow({ ...base, name: "a", engine: 1, baseline: 1, target: null, higherIsBetter: true });
+    const b = makeRow({ ...base, name: "b", engine: 2, baseline: 1, target: null, higherIsBetter: true, note: "keep" });
+    const relay = makeRow({ ...base, workload: 7, name: "relay", engine: 1, baseline: 1, target: 1.2, higherIsBetter: false, note: "from json" });
+    const out = combineRuns([[a, b, relay], [a, b]]);
+    expect(out.map((r) => r.name)).toEqual(["a", "b", "relay"]);
+    expect(out[1]!.note).toBe("median of 2 runs; ratio 2.00–2.00; keep");
+    expect(out[2]).toBe(relay);
+  });
+  it("a failed run keeps its failure at the front of the note (--check sees it); medians over the rest", () => {
+    const spec = { ...base, workload: 3, target: 0.9, higherIsBetter: true, baseline: 10 } as const;
+    const w3 = (e: number) => row(e, 10, { workload: 3 });
+    const out = combineRuns([[w3(9.5)], [failedRow(spec, "timed out")], [w3(9.3)]]);
+    expect(out[0]!.note?.startsWith("failed: timed out")).toBe(true);
+    expect(harnessProblems(out)).toHaveLength(1);
+    expect(out[0]!.ratio).toBeCloseTo(0.94, 12);
+    expect(combineRuns([[failedRow(spec, "x")], [failedRow(spec, "y")]])[0]!.met).toBe(false);
   });
 });
 
