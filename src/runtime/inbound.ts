@@ -108,26 +108,27 @@ export class BodyApplier {
   apply(type: DataFrameType, parts: readonly BodyPart[]): boolean {
     const kind = type === FrameType.SYNC ? "sync" : "awareness";
     let intact = true;
-    let batch: CrdtMessage[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      const ms = batch;
-      batch = [];
-      if (this.crdt.receiveBatch !== undefined) this.crdt.receiveBatch(ms);
-      else for (const m of ms) this.crdt.receive(m);
-    };
+    // No closure per frame: under tsx/esbuild's keepNames every one costs a defineProperty.
+    let batch: CrdtMessage[] | undefined;
     for (const part of parts) {
       if (part.t === "frag") {
-        flush();
+        if (batch !== undefined) this.receiveRun(batch);
+        batch = undefined;
         const whole = this.fragment(type, part);
         if (whole === false) intact = false;
         else if (whole !== undefined) this.crdt.receive({ kind, bytes: whole });
         continue;
       }
-      batch.push(part.t === "request" ? { kind, bytes: part.bytes, request: true } : { kind, bytes: part.bytes });
+      (batch ??= []).push(part.t === "request" ? { kind, bytes: part.bytes, request: true } : { kind, bytes: part.bytes });
     }
-    flush();
+    if (batch !== undefined) this.receiveRun(batch);
     return intact;
+  }
+
+  /** A run of whole messages, in one document transaction where the CRDT can. */
+  private receiveRun(ms: CrdtMessage[]): void {
+    if (this.crdt.receiveBatch !== undefined) this.crdt.receiveBatch(ms);
+    else for (const m of ms) this.crdt.receive(m);
   }
 
   /** The reassembled message, undefined while incomplete, false on a gap (the partial is dropped). */
