@@ -3,12 +3,14 @@
  * same client to run against it — the same connections and the same frames in both directions
  * (welcome, hosted, joined, peer, ok, blob) — with no store, no limits, no validation beyond
  * JSON.parse, no logging. What the relay costs above this is what its store, limits and
- * bookkeeping cost. Prints `listening on ws://…` like `lethe relay`; SIGTERM stops it.
+ * bookkeeping cost. Prints `listening on ws://…` like `lethe relay`; SIGTERM stops it. It listens
+ * with the relay's default backlog, so at C = 500 neither side loses SYNs the other keeps.
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
+import { DEFAULT_LISTEN_BACKLOG } from "../src/relay/options.js";
 
 interface Box {
   host: WebSocket | undefined;
@@ -82,7 +84,7 @@ wss.on("connection", (ws) => {
     }
   });
 });
-http.listen(0, "127.0.0.1", () => {
+http.listen({ port: 0, host: "127.0.0.1", backlog: DEFAULT_LISTEN_BACKLOG }, () => {
   process.stdout.write(`listening on ws://127.0.0.1:${(http.address() as AddressInfo).port}\n`);
 });
 process.on("SIGTERM", () => {

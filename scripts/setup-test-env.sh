@@ -8,6 +8,7 @@
 #   tcpdump        capture on the net lab's internet segment
 #   redis-server   the relay's Redis store suites (started here if nothing answers on 6379)
 #   iproute2       ip netns / veth / bridge
+#                  (and ss: the relay CLI test reads a listening socket's backlog)
 #
 # On Debian as root: installs what is missing with apt-get (quiet, non-interactive), makes sure
 # no coturn system service runs (tests start their own turnserver inside a namespace; a service

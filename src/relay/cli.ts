@@ -1,6 +1,6 @@
 /**
  * `lethe relay`: run the relay from the command line.
- *   lethe relay --port 8787 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379]
+ *   lethe relay --port 8787 [--host 127.0.0.1] [--backlog 4096] [--redis redis://127.0.0.1:6379]
  *               [--redis-prefix lethe:] [--quiet] [--limits '{"maxConnectionsPerAddress":64}']
  *               [--ttl 60] [--trust-proxy ADDR[,ADDR]]
  *               [--turn-url turn:HOST:3478 [--turn-url …] --turn-secret-file FILE [--turn-ttl S]]
@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import * as Result from "effect/Result";
 import * as Schema from "effect/Schema";
 import { LetheError } from "../errors.js";
-import { defaultLimits, type RelayLimits } from "./options.js";
+import { DEFAULT_LISTEN_BACKLOG, defaultLimits, type RelayLimits } from "./options.js";
 import { TrustProxyError } from "./address.js";
 import { createRelayServer } from "./server.js";
 import { DEFAULT_TURN_TTL_SECONDS, TurnConfigError, type TurnOptions } from "./turn.js";
@@ -33,6 +33,7 @@ const LimitsJson = Schema.Struct(
 export const RELAY_USAGE = `usage: lethe relay [--port 8787] [--host 127.0.0.1] [options]
   --port N             TCP port (default 8787; 0 = any free port)
   --host ADDR          address to listen on (default 127.0.0.1)
+  --backlog N          connections the kernel queues while the relay is busy, 1..65535 (default 4096; capped by net.core.somaxconn)
   --redis URL          keep mailboxes in Redis (redis://…) so several relays serve one population
   --redis-prefix P     key prefix in Redis (default lethe:)
   --ttl S              seconds a blob is held for an absent recipient, 1..60 (default 60)
@@ -59,6 +60,7 @@ function parse(argv: string[]) {
     options: {
       port: { type: "string" },
       host: { type: "string" },
+      backlog: { type: "string" },
       redis: { type: "string" },
       "redis-prefix": { type: "string" },
       limits: { type: "string" },
@@ -117,6 +119,7 @@ export async function runRelayCli(argv: string[]): Promise<void> {
   const create = () => createRelayServer({
     host: values.host ?? "127.0.0.1",
     port: int("port", values.port, 8787, 0, 65535),
+    backlog: int("backlog", values.backlog, DEFAULT_LISTEN_BACKLOG, 1, 65535),
     ...(values.redis !== undefined ? { redis: values.redis } : {}),
     ...(values["redis-prefix"] !== undefined ? { redisPrefix: values["redis-prefix"] } : {}),
     ...(values.ttl !== undefined ? { timings: { ttlSeconds: int("ttl", values.ttl, 60, 1, 60) } } : {}),

@@ -81,6 +81,14 @@ export const defaultTimings: RelayTimings = {
   tickMs: 5_000,
 };
 
+/**
+ * Connections the kernel queues for `accept` while the event loop is busy (the listen backlog;
+ * Linux caps it at net.core.somaxconn). Node's own default, 511, overflowed hundreds of times a
+ * run at 500 pairings in flight (1,000 connections arriving together): each dropped SYN costs its
+ * client a one-second retransmit. A rendezvous server's connections come in bursts.
+ */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 /** Largest WebSocket message the relay reads: a max blob in base64url plus the JSON around it. */
 export function maxFrameBytes(limits: RelayLimits): number {
   return Math.ceil((limits.maxBlobBytes * 4) / 3) + 1024;

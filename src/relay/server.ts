@@ -19,7 +19,7 @@ import { corkForThisTick } from "./cork.js";
 import type { RelayContext, SubscriberSink } from "./context.js";
 import { stderrJsonLogger, type RelayLogEvent, type RelayLogger } from "./log.js";
 import { RelayMetrics } from "./metrics.js";
-import { defaultLimits, defaultTimings, maxFrameBytes, type RelayLimits, type RelayTimings } from "./options.js";
+import { DEFAULT_LISTEN_BACKLOG, defaultLimits, defaultTimings, maxFrameBytes, type RelayLimits, type RelayTimings } from "./options.js";
 import { encodeFrame } from "../protocol/relay-frames.js";
 import { memoryStore } from "./store/memory.js";
 import { redisStore } from "./store/redis.js";
@@ -31,6 +31,8 @@ export interface RelayServerOptions {
   readonly host?: string;
   /** Default 8787; 0 picks a free port (see `start()`'s result). */
   readonly port?: number;
+  /** Listen backlog: connections the kernel queues while the relay is busy. Default 4096 (the OS may cap it). */
+  readonly backlog?: number;
   /** A store to use (not closed by the server). Default: a memory store, or Redis with `redis`. */
   readonly store?: RelayStore;
   /** `redis://…` URL: use a Redis store the server owns. */
@@ -94,6 +96,8 @@ function newMailboxId(): string {
 }
 
 export function createRelayServer(options: RelayServerOptions = {}): RelayServer {
+  const backlog = options.backlog ?? DEFAULT_LISTEN_BACKLOG;
+  if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65_535) throw new RangeError(`backlog must be an integer in 1..65535, got ${String(options.backlog)}`);
   const limits: RelayLimits = { ...defaultLimits, ...options.limits };
   const timings: RelayTimings = { ...defaultTimings, ...options.timings };
   const clock = options.clock ?? unrefSystemClock;
@@ -269,7 +273,7 @@ export function createRelayServer(options: RelayServerOptions = {}): RelayServer
     const host = options.host ?? "127.0.0.1";
     await new Promise<void>((resolve, reject) => {
       http!.once("error", reject);
-      http!.listen(options.port ?? 8787, host, () => {
+      http!.listen({ port: options.port ?? 8787, host, backlog }, () => {
         http!.off("error", reject);
         resolve();
       });
