@@ -76,7 +76,8 @@ export function makeRow(spec: RowSpec): WorkloadRow {
  * each run's ratio is engine ÷ a baseline measured beside it, so the combined ratio is the
  * median of the runs' ratios (not a ratio of medians taken at different times), and `met` reads
  * that median, or the median engine figure for an absolute target. engine and baseline are the
- * medians of the runs' figures. The note gives the number of runs and the spread of the ratio; a
+ * medians of the runs' figures. The note gives the number of runs and the spread of the ratio, then
+ * the rows' own note (the first run's, marked so, where the runs' notes differ); a
  * run that failed keeps its `failed:` note at the front (so --check still sees it), and the
  * medians are over the runs that measured.
  */
@@ -99,7 +100,9 @@ export function combineRuns(runs: readonly (readonly WorkloadRow[])[]): Workload
     const ratios = rows.flatMap((r) => (r.ratio === null ? [] : [r.ratio]));
     const failed = rows.find((r) => r.note?.startsWith("failed") === true);
     const spread = ratios.length > 0 ? `; ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : "";
-    const own = [...new Set(rows.map((r) => r.note).filter((n): n is string => n !== undefined && n !== failed?.note))][0];
+    // The rows' own notes: kept as they are when every run wrote the same, else the first run's, marked so.
+    const notes = [...new Set(rows.flatMap((r) => (r.note === undefined || r.note.startsWith("failed") ? [] : [r.note])))];
+    const own = notes.length === 0 ? undefined : notes.length === 1 ? notes[0] : `first run: ${notes[0]}`;
     const note = [failed?.note, `median of ${rows.length} runs${spread}`, own].filter((n) => n !== undefined).join("; ");
     const row = makeRow({ ...first, engine: med(engines), baseline: med(baselines), note });
     const ratio = med(ratios);

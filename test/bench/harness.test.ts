@@ -112,10 +112,15 @@ describe("--repeat: rows combined over whole runs", () => {
     const a = makeRow({ ...base, name: "a", engine: 1, baseline: 1, target: null, higherIsBetter: true });
     const b = makeRow({ ...base, name: "b", engine: 2, baseline: 1, target: null, higherIsBetter: true, note: "keep" });
     const relay = makeRow({ ...base, workload: 7, name: "relay", engine: 1, baseline: 1, target: 1.2, higherIsBetter: false, note: "from json" });
-    const out = combineRuns([[a, b, relay], [a, b]]);
+    const b2 = makeRow({ ...base, name: "b", engine: 2, baseline: 1, target: null, higherIsBetter: true, note: "keep" });
+    const out = combineRuns([[a, b, relay], [a, b2]]);
     expect(out.map((r) => r.name)).toEqual(["a", "b", "relay"]);
     expect(out[1]!.note).toBe("median of 2 runs; ratio 2.00–2.00; keep");
     expect(out[2]).toBe(relay);
+    // Notes that differ between runs (per-run figures): the first run's, marked as such.
+    const n1 = makeRow({ ...base, name: "c", engine: 1, baseline: 1, target: null, higherIsBetter: true, note: "A 2.69" });
+    const n2 = makeRow({ ...base, name: "c", engine: 1, baseline: 1, target: null, higherIsBetter: true, note: "A 2.71" });
+    expect(combineRuns([[n1], [n2]])[0]!.note).toBe("median of 2 runs; ratio 1.00–1.00; first run: A 2.69");
   });
   it("a failed run keeps its failure at the front of the note (--check sees it); medians over the rest", () => {
     const spec = { ...base, workload: 3, target: 0.9, higherIsBetter: true, baseline: 10 } as const;
