@@ -25,13 +25,9 @@
  * wrongCode, verification rejected here or there, peerGone, timeout …), 4 the relay could not be
  * reached.
  */
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import * as Schema from "effect/Schema";
-import * as Result from "effect/Result";
 import { first } from "rxjs";
-import * as Y from "yjs";
 import type { Readable, Writable } from "node:stream";
 import { LetheError } from "../errors.js";
 import { parseCode } from "../adapters/crypto/code.js";
@@ -47,12 +43,10 @@ import { pipedLines, type LineInput } from "./line-input.js";
 import { askWordsMatch, type VerifyPrompt } from "./verify-prompt.js";
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from "./exit-codes.js";
 import { formatPath, iceServersFrom, type IceServerArg } from "./ice.js";
+import { docHash, EditsFileError, parseEdits, type DeviceEdit } from "./device-doc.js";
 
 export class DeviceUsageError extends LetheError {
   override readonly name = "DeviceUsageError";
-}
-export class EditsFileError extends LetheError {
-  override readonly name = "EditsFileError";
 }
 
 export const DEVICE_USAGE = `usage: lethe device (--host | --join) [options]
@@ -70,29 +64,6 @@ export const DEVICE_USAGE = `usage: lethe device (--host | --join) [options]
   --stay               do not end after converging (Ctrl-C ends and wipes)
   --name NAME          the name shown to the other device (default: host / join)
 ${EXIT_CODES_HELP}`;
-
-/** One scripted edit; values are JSON scalars (what a preference holds). */
-const Edit = Schema.Struct({
-  map: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(64)),
-  key: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256)),
-  value: Schema.Union([Schema.String.check(Schema.isMaxLength(4096)), Schema.Finite, Schema.Boolean, Schema.Null]),
-});
-const Edits = Schema.Array(Edit).check(Schema.isMaxLength(10_000));
-export type DeviceEdit = typeof Edit.Type;
-const decodeEdits = Schema.decodeUnknownResult(Edits);
-
-/** Parse and check an edits file's text; EditsFileError names what is wrong. */
-export function parseEdits(text: string): readonly DeviceEdit[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new EditsFileError(`edits file is not JSON: ${(e as Error).message}`);
-  }
-  const r = decodeEdits(raw);
-  if (Result.isFailure(r)) throw new EditsFileError(`edits file rejected: ${r.failure.message}`);
-  return r.success;
-}
 
 export interface DeviceArgs {
   readonly role: "host" | "join";
@@ -184,26 +155,6 @@ export function parseDeviceArgs(argv: readonly string[]): DeviceArgs {
     throw new DeviceUsageError((e as Error).message);
   }
   return { role, stay, verify, ...o, iceServers };
-}
-
-/** Canonical JSON: object keys sorted at every level, so equal docs give equal bytes. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const r = v as Record<string, unknown>;
-    return `{${Object.keys(r).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(r[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-/** sha256 (hex) of the doc's canonical JSON. Top-level types are maps (edits only make maps). */
-export function docHash(doc: Y.Doc): string {
-  const json: Record<string, unknown> = {};
-  for (const [name, type] of doc.share) {
-    // A root type created by a remote update is a bare AbstractType until asked for as a map.
-    json[name] = type instanceof Y.Map || type.constructor === Y.AbstractType ? doc.getMap(name).toJSON() : type.toJSON();
-  }
-  return createHash("sha256").update(canonicalJson(json)).digest("hex");
 }
 
 export interface DeviceIo {

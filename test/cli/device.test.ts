@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { test, fc } from "@fast-check/vitest";
 import * as Y from "yjs";
-import { canonicalJson, docHash, parseDeviceArgs, parseEdits, runDevice } from "../../src/cli/device.js";
+import { parseDeviceArgs, runDevice } from "../../src/cli/device.js";
+import { canonicalJson, docHash, parseEdits } from "../../src/cli/device-doc.js";
 
 const capture = () => {
   const out: string[] = [];

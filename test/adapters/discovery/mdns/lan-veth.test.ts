@@ -67,7 +67,7 @@ it("`lethe device --host` / `--join CODE` as two OS processes in two namespaces:
   expect(hashOf(hostOut.stdout)).toBeDefined();
   expect(hashOf(hostOut.stdout)).toBe(hashOf(joiner.stdout));
   // The hash is of the doc holding both sides' edits (recomputed here from the two files).
-  const { canonicalJson } = await import("../../../../src/cli/device.js");
+  const { canonicalJson } = await import("../../../../src/cli/device-doc.js");
   const { createHash } = await import("node:crypto");
   const expected = {
     prefs: { theme: "dark", fontSize: 14, language: "de", reduceMotion: true },
