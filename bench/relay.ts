@@ -65,6 +65,8 @@ interface RunRow extends LoadResult {
   readonly serverCpuMsPerPairing: number;
   floorCpuMsPerPairing: number | null;
   ratioToFloor: number | null;
+  /** CPU per pairing ÷ the floor's in the same round, one per round (the spread one run holds). */
+  ratioToFloorPerRound: number[] | null;
   readonly redisCommandsPerPairing: number | null;
   readonly redisRoundTripsPerPairing: number | null;
   readonly redisCpuMsPerPairing: number | null;
@@ -89,6 +91,8 @@ const relayArgs = (extra: string[]) => ["--port", "0", ...extra];
 interface Tally {
   readonly samples: LoadSamples[];
   cpuMs: number;
+  /** CPU ms per pairing in each round, in round order. */
+  readonly perRound: number[];
   redis: { commands: number; reads: number; cpuMs: number } | undefined;
 }
 
@@ -97,7 +101,9 @@ async function runRound(s: Scenario, slots: number, pairings: number, tally: Tal
   await s.redis?.reset();
   const cpu0 = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   tally.samples.push(await closedLoopSamples(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, pairings, BLOB_BYTES, RUN_LIMIT_MS));
-  tally.cpuMs += pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
+  const cpu = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
+  tally.cpuMs += cpu;
+  tally.perRound.push(cpu / Math.max(1, pairings));
   if (s.redis) {
     const r = await s.redis.read();
     tally.redis ??= { commands: 0, reads: 0, cpuMs: 0 };
@@ -117,6 +123,7 @@ function rowOf(s: Scenario, tally: Tally): RunRow {
     serverCpuMsPerPairing: r2(tally.cpuMs / n),
     floorCpuMsPerPairing: null,
     ratioToFloor: null,
+    ratioToFloorPerRound: null,
     redisCommandsPerPairing: redis ? +(redis.commands / n).toFixed(1) : null,
     redisRoundTripsPerPairing: redis ? +(redis.reads / n).toFixed(1) : null,
     redisCpuMsPerPairing: redis ? r2(redis.cpuMs / n) : null,
@@ -148,6 +155,12 @@ async function memoryOf(s: Scenario): Promise<Omit<MemoryRow, "rssAfterMiB" | "r
     waitingKiBPerConnection: +(idle + (waiting2 - waiting1) / rest).toFixed(1),
     firstStepIdleKiBPerConnection: +((idle1 - before) / first).toFixed(1),
   };
+}
+
+/** " (min–max)" of the per-round ratios, when there were several rounds. */
+function spreadOf(perRound: number[] | null): string {
+  if (perRound === null || perRound.length < 2) return "";
+  return ` (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`;
 }
 
 function table(header: string[], rows: (string | number | null)[][]): string {
@@ -192,7 +205,7 @@ async function main(): Promise<void> {
     const runs: RunRow[] = [];
     for (const slots of SLOTS) {
       const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(PAIRINGS / (2 * slots))));
-      const tallies = new Map<Scenario, Tally>(scenarios.map((s) => [s, { samples: [], cpuMs: 0, redis: undefined }]));
+      const tallies = new Map<Scenario, Tally>(scenarios.map((s) => [s, { samples: [], cpuMs: 0, perRound: [], redis: undefined }]));
       for (let round = 0; round < rounds; round++) {
         const pairings = Math.floor(PAIRINGS / rounds) + (round < PAIRINGS % rounds ? 1 : 0);
         for (const s of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
@@ -201,11 +214,18 @@ async function main(): Promise<void> {
         }
       }
       let floorCpu: number | null = null;
+      let floorRounds: number[] = [];
       for (const s of scenarios) {
-        const row = rowOf(s, tallies.get(s)!);
-        if (s.name.startsWith("floor")) floorCpu = row.serverCpuMsPerPairing;
+        const tally = tallies.get(s)!;
+        const row = rowOf(s, tally);
+        if (s.name.startsWith("floor")) {
+          floorCpu = row.serverCpuMsPerPairing;
+          floorRounds = tally.perRound;
+        }
         row.floorCpuMsPerPairing = floorCpu;
         row.ratioToFloor = floorCpu ? +(row.serverCpuMsPerPairing / floorCpu).toFixed(2) : null;
+        // Round i of every scenario ran back to back (in turn), so each round's ratio pairs like with like.
+        row.ratioToFloorPerRound = floorRounds.length === tally.perRound.length ? tally.perRound.map((c, i) => +(c / floorRounds[i]!).toFixed(2)) : null;
         runs.push(row);
       }
     }
@@ -225,7 +245,7 @@ async function main(): Promise<void> {
 
     const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns), ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
     const runTable = table(
-      ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", "÷ floor", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
+      ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
       runs.map((r) => [
         r.scenario,
         r.slots,
@@ -233,7 +253,7 @@ async function main(): Promise<void> {
         `${r.firstBlobP50Ms} / ${r.firstBlobP99Ms}`,
         `${r.fullP50Ms} / ${r.fullP99Ms}`,
         r.serverCpuMsPerPairing,
-        r.ratioToFloor,
+        r.ratioToFloor === null ? null : `${r.ratioToFloor}${spreadOf(r.ratioToFloorPerRound)}`,
         r.redisCommandsPerPairing,
         r.redisRoundTripsPerPairing,
         r.redisCpuMsPerPairing,
