@@ -1,5 +1,5 @@
 /**
- * Relay benchmark: `npm run bench:relay [-- --quick] [--relay-entry FILE] [--out FILE] [--no-redis]`.
+ * Relay benchmark: `npm run bench:relay [-- --quick] [--repeat N] [--relay-entry FILE] [--out FILE] [--no-redis]`.
  *
  * The method magic-wormhole's mailbox server was measured with (bench/relay-load.ts): a closed
  * loop of C slots, N pairings per run, at C = 1, 10, 100, 500; every pairing two fresh
@@ -19,6 +19,10 @@
  * waits (again K/3, then 2K/3). Per connection is the slope over the second step, so the fixed
  * cost of the V8 heap growing to its working size (which the first connections pay) is not
  * spread over them; the first-step totals are in the JSON.
+ * `--repeat N` runs the closed loop (every C, every scenario) N times over on the same servers and
+ * reports, per scenario and C, the run whose ratio to the floor is the median (the floor: the run
+ * with the median CPU per pairing), with every run's ratio in `ratioToFloorPerRun` and their range
+ * in the table: one run's ratio moves ±0.15 from the next on this machine.
  * `--relay-entry` runs another checkout's relay (e.g. the code before a change) under the same load.
  * Writes bench/relay-results.json (or relay-results.quick.json with --quick).
  */
@@ -28,6 +32,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
 import { closedLoopSamples, makeWaiting, mergeSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
+import { medianItem } from "./lib/stats.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -52,6 +57,8 @@ const RELAY_ENTRY = path.resolve(option("--relay-entry") ?? path.join(here, "rel
 const FLOOR_ENTRY = path.join(here, "relay-floor.ts");
 const OUT = path.resolve(option("--out") ?? path.join(here, QUICK ? "relay-results.quick.json" : "relay-results.json"));
 const WITH_REDIS = !flag("--no-redis");
+const REPEAT = Number(option("--repeat") ?? 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1 || REPEAT > 20) throw new RangeError(`--repeat must be an integer in 1..20, got ${option("--repeat")}`);
 
 interface Scenario {
   readonly name: string;
@@ -67,6 +74,8 @@ interface RunRow extends LoadResult {
   ratioToFloor: number | null;
   /** CPU per pairing ÷ the floor's in the same round, one per round (the spread one run holds). */
   ratioToFloorPerRound: number[] | null;
+  /** With --repeat: each run's ratio to the floor, in run order (this row is the median run). */
+  ratioToFloorPerRun?: (number | null)[];
   readonly redisCommandsPerPairing: number | null;
   readonly redisRoundTripsPerPairing: number | null;
   readonly redisCpuMsPerPairing: number | null;
@@ -157,10 +166,18 @@ async function memoryOf(s: Scenario): Promise<Omit<MemoryRow, "rssAfterMiB" | "r
   };
 }
 
-/** " (min–max)" of the per-round ratios, when there were several rounds. */
-function spreadOf(perRound: number[] | null): string {
-  if (perRound === null || perRound.length < 2) return "";
-  return ` (${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`;
+/** " (min–max)" of per-round or per-run ratios, when there were several. */
+function spreadOf(ratios: readonly (number | null)[] | null): string {
+  const xs = (ratios ?? []).filter((x): x is number => x !== null);
+  if (xs.length < 2) return "";
+  return ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+}
+
+/** One scenario at one C over the --repeat runs: the median run, with every run's ratio. */
+function medianRun(rows: RunRow[]): RunRow {
+  const floor = rows[0]!.scenario.startsWith("floor");
+  const pick = medianItem(rows, (r) => (floor ? r.serverCpuMsPerPairing : (r.ratioToFloor ?? Number.POSITIVE_INFINITY)));
+  return { ...pick, ratioToFloorPerRun: rows.map((r) => r.ratioToFloor) };
 }
 
 function table(header: string[], rows: (string | number | null)[][]): string {
@@ -202,33 +219,38 @@ async function main(): Promise<void> {
 
     // The closed loop, interleaved by C so every scenario at one C sees the same machine, and
     // within one C in rounds taking turns, so a drifting load is shared too.
-    const runs: RunRow[] = [];
-    for (const slots of SLOTS) {
-      const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(PAIRINGS / (2 * slots))));
-      const tallies = new Map<Scenario, Tally>(scenarios.map((s) => [s, { samples: [], cpuMs: 0, perRound: [], redis: undefined }]));
-      for (let round = 0; round < rounds; round++) {
-        const pairings = Math.floor(PAIRINGS / rounds) + (round < PAIRINGS % rounds ? 1 : 0);
-        for (const s of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
-          process.stderr.write(`${s.name}: C=${slots}, round ${round + 1}/${rounds}, ${pairings} pairings\n`);
-          await runRound(s, slots, pairings, tallies.get(s)!);
+    const repeats: RunRow[][] = [];
+    for (let rep = 0; rep < REPEAT; rep++) {
+      const runs: RunRow[] = [];
+      for (const slots of SLOTS) {
+        const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(PAIRINGS / (2 * slots))));
+        const tallies = new Map<Scenario, Tally>(scenarios.map((s) => [s, { samples: [], cpuMs: 0, perRound: [], redis: undefined }]));
+        for (let round = 0; round < rounds; round++) {
+          const pairings = Math.floor(PAIRINGS / rounds) + (round < PAIRINGS % rounds ? 1 : 0);
+          for (const s of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
+            process.stderr.write(`${s.name}: C=${slots}, round ${round + 1}/${rounds}, ${pairings} pairings${REPEAT > 1 ? `, run ${rep + 1}/${REPEAT}` : ""}\n`);
+            await runRound(s, slots, pairings, tallies.get(s)!);
+          }
+        }
+        let floorCpu: number | null = null;
+        let floorRounds: number[] = [];
+        for (const s of scenarios) {
+          const tally = tallies.get(s)!;
+          const row = rowOf(s, tally);
+          if (s.name.startsWith("floor")) {
+            floorCpu = row.serverCpuMsPerPairing;
+            floorRounds = tally.perRound;
+          }
+          row.floorCpuMsPerPairing = floorCpu;
+          row.ratioToFloor = floorCpu ? +(row.serverCpuMsPerPairing / floorCpu).toFixed(2) : null;
+          // Round i of every scenario ran back to back (in turn), so each round's ratio pairs like with like.
+          row.ratioToFloorPerRound = floorRounds.length === tally.perRound.length ? tally.perRound.map((c, i) => +(c / floorRounds[i]!).toFixed(2)) : null;
+          runs.push(row);
         }
       }
-      let floorCpu: number | null = null;
-      let floorRounds: number[] = [];
-      for (const s of scenarios) {
-        const tally = tallies.get(s)!;
-        const row = rowOf(s, tally);
-        if (s.name.startsWith("floor")) {
-          floorCpu = row.serverCpuMsPerPairing;
-          floorRounds = tally.perRound;
-        }
-        row.floorCpuMsPerPairing = floorCpu;
-        row.ratioToFloor = floorCpu ? +(row.serverCpuMsPerPairing / floorCpu).toFixed(2) : null;
-        // Round i of every scenario ran back to back (in turn), so each round's ratio pairs like with like.
-        row.ratioToFloorPerRound = floorRounds.length === tally.perRound.length ? tally.perRound.map((c, i) => +(c / floorRounds[i]!).toFixed(2)) : null;
-        runs.push(row);
-      }
+      repeats.push(runs);
     }
+    const runs = REPEAT === 1 ? repeats[0]! : repeats[0]!.map((_, i) => medianRun(repeats.map((r) => r[i]!)));
 
     const memory: MemoryRow[] = scenarios.map((s) => {
       const part = memoryParts.get(s.name);
@@ -243,9 +265,9 @@ async function main(): Promise<void> {
       };
     });
 
-    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns), ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
+    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
     const runTable = table(
-      ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
+      ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", REPEAT > 1 ? "÷ floor (runs min–max)" : "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
       runs.map((r) => [
         r.scenario,
         r.slots,
@@ -253,7 +275,7 @@ async function main(): Promise<void> {
         `${r.firstBlobP50Ms} / ${r.firstBlobP99Ms}`,
         `${r.fullP50Ms} / ${r.fullP99Ms}`,
         r.serverCpuMsPerPairing,
-        r.ratioToFloor === null ? null : `${r.ratioToFloor}${spreadOf(r.ratioToFloorPerRound)}`,
+        r.ratioToFloor === null ? null : `${r.ratioToFloor}${spreadOf(r.ratioToFloorPerRun ?? r.ratioToFloorPerRound)}`,
         r.redisCommandsPerPairing,
         r.redisRoundTripsPerPairing,
         r.redisCpuMsPerPairing,
@@ -266,7 +288,7 @@ async function main(): Promise<void> {
       memory.map((m) => [m.scenario, m.rssBeforeMiB, m.rssAfterMiB, m.rssPeakMiB, Number.isNaN(m.idleKiBPerConnection) ? null : m.idleKiBPerConnection, Number.isNaN(m.waitingKiBPerConnection) ? null : m.waitingKiBPerConnection]),
     );
     process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}\n`);
-    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, runs, memory }, null, 2) + "\n");
+    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, repeat: REPEAT, runs, memory }, null, 2) + "\n");
     process.stdout.write(`wrote ${OUT}\n`);
   } finally {
     await Promise.all(started.map((c) => c.stop()));

@@ -14,6 +14,17 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * The item whose key is the median (an odd count: the middle one; an even count: the lower of
+ * the two middle ones), so a figure reported from it is one that was measured, with the
+ * figures measured beside it, rather than a blend of several runs.
+ */
+export function medianItem<T>(items: readonly T[], key: (item: T) => number): T {
+  if (items.length === 0) throw new RangeError("median of an empty list");
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
 /** Nearest-rank percentile, p in [0, 1]. */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) throw new RangeError("percentile of an empty list");

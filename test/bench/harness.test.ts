@@ -8,7 +8,7 @@ import { fc, test } from "@fast-check/vitest";
 import dgram from "node:dgram";
 import dns from "node:dns";
 import { installLoopbackGuard, isLoopbackHost, NonLoopbackError } from "../../bench/lib/net-guard.js";
-import { interleave, median, percentile } from "../../bench/lib/stats.js";
+import { interleave, median, medianItem, percentile } from "../../bench/lib/stats.js";
 import { buildResults, combineRuns, failedRow, formatTable, FULL_RUN_ONLY, harnessProblems, makeRow, missingRow, type WorkloadRow } from "../../bench/lib/table.js";
 import { createWeriftPair, pingPong, type WeriftPair } from "../../bench/lib/werift-pair.js";
 import { PieceMissingError } from "../../bench/lib/pieces.js";
@@ -172,6 +172,13 @@ describe("--check", () => {
 });
 
 describe("stats", () => {
+  it("medianItem returns the measured item whose key is the median (odd: the middle; even: the lower middle)", () => {
+    const runs = [{ id: "a", r: 1.3 }, { id: "b", r: 1.1 }, { id: "c", r: 1.2 }];
+    expect(medianItem(runs, (x) => x.r).id).toBe("c");
+    expect(medianItem([...runs, { id: "d", r: 1.0 }], (x) => x.r).id).toBe("b");
+    expect(medianItem([runs[0]!], (x) => x.r)).toBe(runs[0]);
+    expect(() => medianItem([], () => 0)).toThrow(RangeError);
+  });
   it("median and nearest-rank percentiles", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
