@@ -32,7 +32,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
 import { closedLoopSamples, makeWaiting, mergeSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
-import { medianItem } from "./lib/stats.js";
+import { medianItem, rangeLabel } from "./lib/stats.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -109,10 +109,12 @@ async function runRound(s: Scenario, slots: number, pairings: number, tally: Tal
   const pids = s.servers.map((c) => c.pid);
   await s.redis?.reset();
   const cpu0 = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  tally.samples.push(await closedLoopSamples(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, pairings, BLOB_BYTES, RUN_LIMIT_MS));
+  const samples = await closedLoopSamples(s.servers[0]!.url, s.servers[s.servers.length - 1]!.url, slots, pairings, BLOB_BYTES, RUN_LIMIT_MS);
+  tally.samples.push(samples);
   const cpu = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpu0;
   tally.cpuMs += cpu;
-  tally.perRound.push(cpu / Math.max(1, pairings));
+  // Per completed pairing, as the run's own figure (rowOf) is.
+  tally.perRound.push(cpu / Math.max(1, samples.full.length));
   if (s.redis) {
     const r = await s.redis.read();
     tally.redis ??= { commands: 0, reads: 0, cpuMs: 0 };
@@ -170,7 +172,7 @@ async function memoryOf(s: Scenario): Promise<Omit<MemoryRow, "rssAfterMiB" | "r
 function spreadOf(ratios: readonly (number | null)[] | null): string {
   const xs = (ratios ?? []).filter((x): x is number => x !== null);
   if (xs.length < 2) return "";
-  return ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+  return ` (${rangeLabel(xs)})`;
 }
 
 /** One scenario at one C over the --repeat runs: the median run, with every run's ratio. */

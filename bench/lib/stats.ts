@@ -14,6 +14,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** "min–max" of a non-empty list, two decimals: the spread a median was taken over. */
+export function rangeLabel(xs: readonly number[]): string {
+  if (xs.length === 0) throw new RangeError("range of an empty list");
+  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+}
+
 /**
  * The item whose key is the median (an odd count: the middle one; an even count: the lower of
  * the two middle ones), so a figure reported from it is one that was measured, with the

@@ -10,7 +10,7 @@
  * for it): `met` is then null. A row whose engine piece is missing or failed has engine null,
  * a `note` saying why, and met false — never a number it did not measure.
  */
-import { median } from "./stats.js";
+import { median, rangeLabel } from "./stats.js";
 
 export type TargetOn = "ratio" | "engine";
 
@@ -99,7 +99,7 @@ export function combineRuns(runs: readonly (readonly WorkloadRow[])[]): Workload
     const baselines = rows.flatMap((r) => (r.baseline === null ? [] : [r.baseline]));
     const ratios = rows.flatMap((r) => (r.ratio === null ? [] : [r.ratio]));
     const failed = rows.find((r) => r.note?.startsWith("failed") === true);
-    const spread = ratios.length > 0 ? `; ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : "";
+    const spread = ratios.length > 0 ? `; ratio ${rangeLabel(ratios)}` : "";
     // The rows' own notes: kept as they are when every run wrote the same, else the first run's, marked so.
     const notes = [...new Set(rows.flatMap((r) => (r.note === undefined || r.note.startsWith("failed") ? [] : [r.note])))];
     const own = notes.length === 0 ? undefined : notes.length === 1 ? notes[0] : `first run: ${notes[0]}`;
