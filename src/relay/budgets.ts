@@ -25,12 +25,21 @@ export interface AddressBudget {
   held: WindowSum | undefined;
 }
 
+/** Room reserved in an address's held-bytes budget (and the relay's) for one blob, at `at`. */
+export interface Reservation {
+  readonly budget: AddressBudget;
+  readonly cost: number;
+  readonly at: number;
+}
+
 /** A refusal: the error code the client gets and the limit it is counted under. */
 export type Refusal = { readonly code: "held_bytes_limited" | "relay_full"; readonly limit: LimitName; readonly message: string };
 
 export class Budgets {
   private readonly byAddress = new Map<string, AddressBudget>();
   private readonly heldTotal: WindowSum;
+  /** Reservations of blobs held for absent recipients, by mailbox and side, oldest first. */
+  private readonly heldHere = new Map<string, Reservation[]>();
   private readonly windowMs: number;
   connections = 0;
 
@@ -58,8 +67,11 @@ export class Budgets {
     this.connections--;
   }
 
-  /** Charge a blob about to be held; undefined if it fits, else the refusal. */
-  hold(budget: AddressBudget, blobBytes: number): Refusal | undefined {
+  /**
+   * Reserve room for a blob that may be held: the reservation if it fits, else the refusal.
+   * The reservation is given back (`unhold`) unless the store holds the blob (`keep`).
+   */
+  hold(budget: AddressBudget, blobBytes: number): Reservation | Refusal {
     const now = this.clock.now();
     const cost = blobBytes + HELD_OVERHEAD_BYTES;
     const l = this.limits;
@@ -72,23 +84,49 @@ export class Budgets {
     }
     held.add(now, cost);
     this.heldTotal.add(now, cost);
-    return undefined;
+    return { budget, cost, at: now };
   }
 
-  /** Give back a reservation for a blob that was delivered at once (or refused). */
-  unhold(budget: AddressBudget, blobBytes: number): void {
+  /** Give back a reservation whose blob was delivered at once (or refused by the store). */
+  unhold(r: Reservation): void {
+    r.budget.held?.remove(r.at, r.cost);
+    this.heldTotal.remove(r.at, r.cost);
+  }
+
+  /**
+   * The store holds the blob under `heldAt` (its mailbox and recipient side): when this relay
+   * hands it out (`taken`), the reservation is given back, so an address's budget counts what
+   * it has waiting rather than all it posted within one TTL, and a pairing's addresses are
+   * forgotten soon after it instead of a TTL later. A blob read through another relay instance
+   * (Redis) is not seen here: its reservation leaves the window with the TTL, as it expires.
+   */
+  keep(r: Reservation, heldAt: string): void {
+    const list = this.heldHere.get(heldAt);
+    if (list) list.push(r);
+    else this.heldHere.set(heldAt, [r]);
+  }
+
+  /** `count` blobs held under `heldAt` were handed out here, oldest first. */
+  taken(heldAt: string, count: number): void {
+    const list = this.heldHere.get(heldAt);
+    if (!list) return;
     const now = this.clock.now();
-    const cost = blobBytes + HELD_OVERHEAD_BYTES;
-    budget.held?.add(now, -cost);
-    this.heldTotal.add(now, -cost);
+    // Reservations a TTL old belong to blobs the store dropped unread; they left the window.
+    let from = 0;
+    while (from < list.length && now - list[from]!.at >= this.windowMs) from++;
+    const to = Math.min(list.length, from + count);
+    for (let i = from; i < to; i++) this.unhold(list[i]!);
+    if (to === list.length) this.heldHere.delete(heldAt);
+    else list.splice(0, to);
   }
 
   /** Forget addresses with no connection whose budgets have nothing left to remember. */
   sweep(): void {
     const now = this.clock.now();
     for (const [key, b] of this.byAddress) {
-      if (b.connections === 0 && (b.held === undefined || b.held.total(now) <= 0) && b.claims.full() && b.failedJoins.full() && b.mailboxes.full()) this.byAddress.delete(key);
+      if (b.connections === 0 && (b.held === undefined || b.held.total(now) <= 0) && b.claims.full(now) && b.failedJoins.full(now) && b.mailboxes.full(now)) this.byAddress.delete(key);
     }
+    for (const [heldAt, list] of this.heldHere) if (now - list[list.length - 1]!.at >= this.windowMs) this.heldHere.delete(heldAt);
   }
 
   /** Addresses remembered right now (connected, or with budget still spent). */

@@ -18,6 +18,9 @@ import type { LimitName } from "./metrics.js";
 import { TokenBucket } from "./rate.js";
 import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
 
+/** Where the budgets file a held blob's reservation: the mailbox and the side it waits for. */
+const heldAt = (mailbox: string, side: Side) => `${mailbox}:${side}`;
+
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -216,17 +219,20 @@ export class RelayConnection {
     const size = base64urlDecodedLength(b64.length);
     if (size > max) return this.refuse(r, "too_large", `blob larger than ${max} bytes`, "blob_size");
     // Reserved before decoding (a flood is refused without the work) and before the store
-    // decides (one round trip per post); given back unless the blob is held.
-    const refusal = this.ctx.budgets.hold(this.budget, Math.max(0, size));
-    if (refusal) return this.refuse(r, refusal.code, refusal.message, refusal.limit);
+    // decides (one round trip per post); given back unless the blob is held, and when a held
+    // blob is handed out by this relay (`activate`).
+    const reserved = this.ctx.budgets.hold(this.budget, Math.max(0, size));
+    if ("code" in reserved) return this.refuse(r, reserved.code, reserved.message, reserved.limit);
     const blob = size < 0 ? undefined : decodeBase64url(b64);
     if (!blob) {
-      this.ctx.budgets.unhold(this.budget, Math.max(0, size));
+      this.ctx.budgets.unhold(reserved);
       return this.bad(r, "field `b` is not base64url (RFC 4648 §5, no padding)", b64.length);
     }
     metrics.blobsPosted++;
-    const res = await store.post(mb, otherSide(sub.side), blob, limits.maxHeldPerMailbox);
-    if (res.status !== "held") this.ctx.budgets.unhold(this.budget, blob.length);
+    const to = otherSide(sub.side);
+    const res = await store.post(mb, to, blob, limits.maxHeldPerMailbox);
+    if (res.status === "held") this.ctx.budgets.keep(reserved, heldAt(mb, to));
+    else this.ctx.budgets.unhold(reserved);
     if (res.status !== "delivered" && res.expired > 0) metrics.drop("expired", res.expired);
     if (res.status === "full") {
       metrics.drop("mailbox_full");
@@ -266,6 +272,7 @@ export class RelayConnection {
   private activate(sub: Sub, opened: OpenResult): void {
     const { metrics } = this.ctx;
     if (opened.expired > 0) metrics.drop("expired", opened.expired);
+    if (opened.blobs.length > 0) this.ctx.budgets.taken(heldAt(sub.mailbox, sub.side), opened.blobs.length);
     for (const blob of opened.blobs) this.deliver(sub, blob);
     const buffered = sub.buffer;
     sub.buffer = undefined;

@@ -25,13 +25,13 @@ export interface RelayLimits {
   /** Per address: mailbox sides opened (host, join, open) per second, and the burst. */
   readonly mailboxesPerSecond: number;
   readonly mailboxesBurst: number;
-  /** Per address: bytes put on hold for absent recipients within one TTL (each blob + 256 B). */
+  /** Per address: bytes waiting for absent recipients (each blob + 256 B; given back when read here, else at its TTL). */
   readonly maxHeldBytesPerAddress: number;
   /** Per address: concurrent connections. */
   readonly maxConnectionsPerAddress: number;
   /** Relay-wide: concurrent connections on this instance. */
   readonly maxConnections: number;
-  /** Relay-wide: bytes put on hold within one TTL on this instance. */
+  /** Relay-wide: bytes waiting for absent recipients on this instance (counted as per address). */
   readonly maxHeldBytes: number;
   /** A connection that sends nothing for this long is closed. */
   readonly idleTimeoutMs: number;

@@ -15,8 +15,7 @@ export class TokenBucket {
     this.tokens = burst;
     this.last = clock.now();
   }
-  private refill(): void {
-    const now = this.clock.now();
+  private refill(now = this.clock.now()): void {
     if (now === this.last) return;
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
@@ -33,8 +32,8 @@ export class TokenBucket {
     return this.tokens >= 1;
   }
   /** Whether the bucket has refilled completely (nothing to remember about its owner). */
-  full(): boolean {
-    this.refill();
+  full(now?: number): boolean {
+    this.refill(now);
     return this.tokens >= this.burst;
   }
 }
@@ -42,7 +41,8 @@ export class TokenBucket {
 /**
  * What was added in the last `windowMs`, in `slots` buckets (so an amount leaves the sum at
  * most one bucket late). Used for held bytes: a held blob lives at most the TTL, so what an
- * address put on hold within one TTL bounds what it holds at any moment.
+ * address put on hold within one TTL bounds what it holds at any moment; what was read or
+ * delivered is taken back out of the bucket it went into (`remove`).
  */
 export class WindowSum {
   // Plain arrays of numbers, not typed arrays: one exists per address that posted a blob, and a
@@ -65,6 +65,13 @@ export class WindowSum {
       this.amounts[i] = 0;
     }
     this.amounts[i]! += amount;
+  }
+
+  /** Take back `amount` added at `at`, unless its slot has already left the window. */
+  remove(at: number, amount: number): void {
+    const id = Math.floor(at / this.slotMs);
+    const i = id % this.amounts.length;
+    if (this.ids[i] === id) this.amounts[i]! -= amount;
   }
 
   total(now: number): number {

@@ -58,6 +58,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   });
 
   function coolDown(np: string, joined: boolean, at = now()): void {
+    // Deleted first so the map stays in the order entries were (re)made: the sweep stops at the first live one.
+    cooling.delete(np);
     cooling.set(np, { joined, forgetAt: at + ttlMs });
     pool.giveBack(np, joined ? "joined" : "released", at);
     schedule();
@@ -119,7 +121,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     for (const k of held.keys()) expired += prune(k);
     if (expired > 0) options.onExpired?.(expired);
     for (const np of nameplates.keys()) liveNameplate(np);
-    for (const [np, c] of cooling) if (!live(c.forgetAt)) cooling.delete(np);
+    // Oldest first: only the expired head is visited, not every nameplate of the last TTL. (One
+    // made from a nameplate record that expired — found by this sweep, so at most a sweep ago —
+    // can be due up to that much before the entries ahead of it; it goes with them.)
+    const t = now();
+    for (const [np, c] of cooling) {
+      if (c.forgetAt > t) break;
+      cooling.delete(np);
+    }
     for (const k of presence.keys()) presentToken(k);
     schedule();
   }

@@ -79,11 +79,17 @@ export class NameplatePool {
         const n = String(tier.lo + this.pickUnused(tier));
         if (this.options.usable(n)) return n;
       }
-      for (const q of [tier.joined, tier.released]) {
-        for (let n = q.popReady(now); n !== undefined; n = q.popReady(now)) {
-          if (this.options.usable(String(n))) return String(n);
-        }
-      }
+      const n = this.reuse(tier.joined, now) ?? this.reuse(tier.released, now);
+      if (n !== undefined) return n;
+    }
+    return undefined;
+  }
+
+  /** The first number of `q` whose cool-down is over and which the store says is free. */
+  private reuse(q: Fifo, now: number): string | undefined {
+    for (let n = q.popReady(now); n !== undefined; n = q.popReady(now)) {
+      const np = String(n);
+      if (this.options.usable(np)) return np;
     }
     return undefined;
   }
