@@ -10,12 +10,15 @@
  *  - Bulk sealed 16 KB: N sets of 16 KB binary values through the engine vs N bare 16 KB
  *    messages (sender pauses above a 64 KiB bufferedAmount, resumes at 16 KiB). Target >= 0.9x,
  *    with node:crypto AES-GCM; the same with @noble/ciphers is reported beside it (informational).
+ *    The row's note gives the UDP datagrams the kernel dropped per burst (receive buffer full,
+ *    engine and floor): on loopback a few dozen drops decide how long a trial takes.
  */
 import { createEnginePair } from "../lib/engine-pair.js";
 import { interleave, median } from "../lib/stats.js";
 import { FULL_RUN_ONLY, makeRow, type WorkloadRow } from "../lib/table.js";
 import { blast, createWeriftPair } from "../lib/werift-pair.js";
 import { binaryBurst, setBurst } from "../lib/yjs-drivers.js";
+import { countingDrops, dropsNote } from "../lib/udp-drops.js";
 import { measured, type PendingSpec, type WorkloadOptions } from "../lib/workload.js";
 
 const BULK = 16 * 1024;
@@ -26,7 +29,8 @@ export async function run(o: WorkloadOptions): Promise<WorkloadRow[]> {
   const sets = 10_000;
   const bulkCount = o.quick ? 128 : 512; // 2 MiB / 8 MiB
   const floor = await createWeriftPair();
-  const floorMiBs = async () => (bulkCount * BULK) / 2 ** 20 / ((await blast(floor, BULK, bulkCount, HWM)) / 1000);
+  const drops = { engine: [] as number[], floor: [] as number[] };
+  const floorMiBs = countingDrops(drops.floor, async () => (bulkCount * BULK) / 2 ** 20 / ((await blast(floor, BULK, bulkCount, HWM)) / 1000));
   const specs: PendingSpec[] = [
     { workload: 3, name: `sync burst ${sets} sets: updates/s`, unit: "sets/s", baseline: null, baselineName: "(vs y-websocket: workload 4)", target: null, higherIsBetter: true },
     { workload: 3, name: `sync burst ${sets} sets: sealed wire MiB/s`, unit: "MiB/s", baseline: null, baselineName: "bare werift, 16 KB msgs", target: null, higherIsBetter: true },
@@ -53,7 +57,7 @@ export async function run(o: WorkloadOptions): Promise<WorkloadRow[]> {
               const b = await setBurst(pair.docs, sets, `t${n++}`);
               return { setsPerS: b.sets / (b.ms / 1000), wireMiBs: (pair.wireA.bytes - w0.bytes) / 2 ** 20 / (b.ms / 1000), updMiBs: b.updateBytes / 2 ** 20 / (b.ms / 1000), frames: pair.wireA.frames - w0.frames };
             },
-            bulk: () => binaryBurst(pair.docs, bulkCount, BULK, `t${n++}`),
+            bulk: countingDrops(drops.engine, () => binaryBurst(pair.docs, bulkCount, BULK, `t${n++}`)),
             floor: floorMiBs,
             nobleBulk: async () => (noble ? binaryBurst(noble.docs, bulkCount, BULK, `t${n++}`) : NaN),
           });
@@ -65,7 +69,7 @@ export async function run(o: WorkloadOptions): Promise<WorkloadRow[]> {
           return [
             makeRow({ ...specs[0]!, engine: setsPerS, note: `Yjs update payload ${upd.toFixed(2)} MiB/s` }),
             makeRow({ ...specs[1]!, engine: wire, baseline: fl }),
-            makeRow({ ...specs[2]!, engine: median(r.bulk), baseline: fl, note: `${bulkCount} x 16 KB, node:crypto AEAD` }),
+            makeRow({ ...specs[2]!, engine: median(r.bulk), baseline: fl, note: `${bulkCount} x 16 KB, node:crypto AEAD${dropsNote(drops.engine, drops.floor)}` }),
             makeRow({ ...specs[3]!, engine: noble ? median(r.nobleBulk) : null, baseline: fl, note: noble ? `${bulkCount} x 16 KB` : FULL_RUN_ONLY }),
           ];
         } finally {
