@@ -30,6 +30,11 @@ async function client(url: string, from: string): Promise<RawClient> {
   open.push(c);
   return c;
 }
+/** Until the relay has seen `n` connections close (its 'close' may come a turn after the client's). */
+async function connectionsDownTo(server: { connectionCount(): number }, n: number): Promise<void> {
+  for (let i = 0; i < 1000 && server.connectionCount() > n; i++) await turn();
+  expect(server.connectionCount()).toBe(n);
+}
 async function advance(ms: number): Promise<void> {
   clock.increment(ms);
   for (let i = 0; i < 5; i++) await turn();
@@ -52,11 +57,13 @@ describe("held bytes come back when the blob is read", { timeout: 30_000 }, () =
     for (let i = 0; i < 3; i++) await reader.next((f) => f.t === "blob");
     reader.close();
     await reader.closed;
+    await connectionsDownTo(r.server, 1);
     expect(await Promise.all([1, 2, 3, 4].map(() => post(host, m)))).toEqual(["ok", "ok", "ok", "held_bytes_limited"]);
 
     // These three nobody reads: the host's address is remembered after it leaves, until they expire.
     host.close();
     await host.closed;
+    await connectionsDownTo(r.server, 0);
     await advance(6_000);
     expect(await addresses()).toBe(1);
     await advance(61_000);
@@ -72,6 +79,7 @@ describe("held bytes come back when the blob is read", { timeout: 30_000 }, () =
     h.close();
     j.close();
     await Promise.all([h.closed, j.closed]);
+    await connectionsDownTo(r.server, 0);
     await advance(6_000);
     expect(await addresses()).toBe(0);
   });
