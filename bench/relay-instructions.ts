@@ -19,13 +19,14 @@
  * cache misses, which is why the relay's ratio to the floor in instructions (1.08–1.10 on the main
  * thread) is below its ratio in CPU time (~1.15–1.25).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { closedLoopSamples } from "./relay-load.js";
+import { spawnListening } from "./relay-procs.js";
 import { median } from "./lib/stats.js";
 
 const args = process.argv.slice(2);
@@ -65,32 +66,20 @@ async function bundle(entry: string, name: string): Promise<string> {
 }
 
 /** Instructions per counted pairing of one server run under callgrind. */
-async function count(server: string, serverArgs: string[]): Promise<Count> {
+async function count(bundled: string, serverArgs: string[]): Promise<Count> {
   const dir = mkdtempSync(path.join(tmpdir(), "lethe-callgrind-"));
   try {
-    const child = spawn("valgrind", ["--tool=callgrind", "--separate-threads=yes", "--dump-instr=no", `--callgrind-out-file=${dir}/cg.%p`, process.execPath, server, ...serverArgs], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (ws:\/\/\S+)\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`${server} exited ${code} before listening`)));
-    });
+    const server = await spawnListening(bundled, serverArgs, [], ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--dump-instr=no", `--callgrind-out-file=${dir}/cg.%p`]);
+    const { url, pid } = server;
     const loop = async (n: number) => {
       const s = await closedLoopSamples(url, url, SLOTS, n, 1024, 1_800_000);
       if (s.failed > 0) throw new Error(`${s.failed} pairings failed: ${s.firstError}`);
     };
     await loop(WARM);
-    execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
+    execFileSync("callgrind_control", ["-z", String(pid)], { stdio: "ignore" });
     await loop(COUNTED);
-    execFileSync("callgrind_control", ["-d", "counted", String(child.pid)], { stdio: "ignore" });
-    child.kill("SIGTERM");
-    await exited;
+    execFileSync("callgrind_control", ["-d", "counted", String(pid)], { stdio: "ignore" });
+    await server.stop();
     // The dump is one file per thread, `cg.<pid>.1-<thread>`; thread 01 is the main thread.
     let mainThread = 0;
     let allThreads = 0;
@@ -100,7 +89,7 @@ async function count(server: string, serverArgs: string[]): Promise<Count> {
       allThreads += Number(m[1]);
       if (f.endsWith("-01")) mainThread += Number(m[1]);
     }
-    if (mainThread === 0) throw new Error(`no callgrind dump for ${server}`);
+    if (mainThread === 0) throw new Error(`no callgrind dump for ${bundled}`);
     return { mainThread: mainThread / COUNTED, allThreads: allThreads / COUNTED };
   } finally {
     rmSync(dir, { recursive: true, force: true });

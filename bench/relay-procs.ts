@@ -16,9 +16,15 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Start `node --import tsx ENTRY ARGS` and wait for its `listening on ws://…` line. */
-export async function spawnListening(entry: string, args: string[], nodeArgs: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry, ...args], { stdio: ["ignore", "pipe", "ignore"] });
+/**
+ * Start `node --import tsx ENTRY ARGS` (no tsx for a bundled `.mjs`/`.js` entry), behind
+ * `launcher` when given (e.g. valgrind, which runs node in the same process: `pid` is node's),
+ * and wait for its `listening on ws://…` line.
+ */
+export async function spawnListening(entry: string, args: string[], nodeArgs: string[] = [], launcher: string[] = []): Promise<Child> {
+  const loader = /\.m?js$/.test(entry) ? [] : ["--import", "tsx"];
+  const command = [...launcher, process.execPath, ...nodeArgs, ...loader, entry, ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "ignore"] });
   let out = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
