@@ -8,6 +8,7 @@
  * a load balancer an address gets up to N times each budget.
  */
 import type { Clock } from "../clock.js";
+import type { Side } from "../protocol/rendezvous.js";
 import type { LimitName } from "./metrics.js";
 import type { RelayLimits } from "./options.js";
 import { TokenBucket, WindowSum } from "./rate.js";
@@ -19,7 +20,8 @@ export interface AddressBudget {
   readonly key: string;
   connections: number;
   readonly claims: TokenBucket;
-  readonly failedJoins: TokenBucket;
+  /** Created on the first failed join: most addresses never have one. */
+  failedJoins: TokenBucket | undefined;
   readonly mailboxes: TokenBucket;
   /** Created on the first blob held: most addresses never hold one. */
   held: WindowSum | undefined;
@@ -38,9 +40,21 @@ export type Refusal = { readonly code: "held_bytes_limited" | "relay_full"; read
 export class Budgets {
   private readonly byAddress = new Map<string, AddressBudget>();
   private readonly heldTotal: WindowSum;
-  /** Reservations of blobs held for absent recipients, by mailbox and side, oldest first. */
-  private readonly heldHere = new Map<string, Reservation[]>();
+  /** Reservations of blobs held for absent recipients, by the side they wait for and mailbox, oldest first. */
+  private readonly heldHere: Record<Side, Map<string, Reservation[]>> = { host: new Map(), join: new Map() };
   private readonly windowMs: number;
+  /**
+   * Addresses whose last connection left, in the order they left (`idleAt[i]` when
+   * `idleBudgets[i]` did), looked at again once `quietMs` have passed: a token spent on the
+   * usual pairing has come back by then, so most addresses are forgotten a fraction of a second
+   * after their pairing — before the young collector promotes their budgets, where the periodic
+   * sweep alone kept them for seconds (and made every pairing leave old-generation garbage).
+   */
+  private idleBudgets: (AddressBudget | undefined)[] = [];
+  private idleAt: number[] = [];
+  private idleHead = 0;
+  /** Time for one token to come back in the slowest bucket every address uses. */
+  private readonly quietMs: number;
   connections = 0;
 
   constructor(
@@ -50,10 +64,12 @@ export class Budgets {
   ) {
     this.windowMs = ttlSeconds * 1000;
     this.heldTotal = new WindowSum(this.windowMs);
+    this.quietMs = 1000 / Math.min(limits.claimsPerSecond, limits.mailboxesPerSecond);
   }
 
   /** Admit a connection from `key`, or say which cap refuses it. */
   admit(key: string): AddressBudget | "connections_total" | "connections_per_address" {
+    this.forgetQuiet(this.clock.now());
     if (this.connections >= this.limits.maxConnections) return "connections_total";
     const budget = this.get(key);
     if (budget.connections >= this.limits.maxConnectionsPerAddress) return "connections_per_address";
@@ -65,6 +81,41 @@ export class Budgets {
   leave(budget: AddressBudget): void {
     budget.connections--;
     this.connections--;
+    if (budget.connections > 0) return;
+    this.idleBudgets.push(budget);
+    this.idleAt.push(this.clock.now());
+  }
+
+  /** Forget the addresses idle for `quietMs` whose budgets have nothing left to remember. */
+  private forgetQuiet(now: number): void {
+    const { idleBudgets, idleAt } = this;
+    let head = this.idleHead;
+    while (head < idleAt.length && now - idleAt[head]! >= this.quietMs) {
+      const b = idleBudgets[head]!;
+      idleBudgets[head++] = undefined;
+      // Not yet forgettable (more spent, or back in use): the periodic sweep looks again.
+      if (this.byAddress.get(b.key) === b && this.forgettable(b, now)) this.byAddress.delete(b.key);
+    }
+    if (head === idleAt.length) {
+      this.idleBudgets = [];
+      this.idleAt = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > idleAt.length) {
+      this.idleBudgets = idleBudgets.slice(head);
+      this.idleAt = idleAt.slice(head);
+      head = 0;
+    }
+    this.idleHead = head;
+  }
+
+  private forgettable(b: AddressBudget, now: number): boolean {
+    return (
+      b.connections === 0 &&
+      (b.held === undefined || b.held.total(now) <= 0) &&
+      b.claims.full(now) &&
+      (b.failedJoins === undefined || b.failedJoins.full(now)) &&
+      b.mailboxes.full(now)
+    );
   }
 
   /**
@@ -94,21 +145,23 @@ export class Budgets {
   }
 
   /**
-   * The store holds the blob under `heldAt` (its mailbox and recipient side): when this relay
+   * The store holds the blob for `side` of `mailbox` (the recipient): when this relay
    * hands it out (`taken`), the reservation is given back, so an address's budget counts what
    * it has waiting rather than all it posted within one TTL, and a pairing's addresses are
    * forgotten soon after it instead of a TTL later. A blob read through another relay instance
    * (Redis) is not seen here: its reservation leaves the window with the TTL, as it expires.
    */
-  keep(r: Reservation, heldAt: string): void {
-    const list = this.heldHere.get(heldAt);
+  keep(r: Reservation, mailbox: string, side: Side): void {
+    const held = this.heldHere[side];
+    const list = held.get(mailbox);
     if (list) list.push(r);
-    else this.heldHere.set(heldAt, [r]);
+    else held.set(mailbox, [r]);
   }
 
-  /** `count` blobs held under `heldAt` were handed out here, oldest first. */
-  taken(heldAt: string, count: number): void {
-    const list = this.heldHere.get(heldAt);
+  /** `count` blobs held for `side` of `mailbox` were handed out here, oldest first. */
+  taken(mailbox: string, side: Side, count: number): void {
+    const held = this.heldHere[side];
+    const list = held.get(mailbox);
     if (!list) return;
     const now = this.clock.now();
     // Reservations a TTL old belong to blobs the store dropped unread; they left the window.
@@ -116,17 +169,24 @@ export class Budgets {
     while (from < list.length && now - list[from]!.at >= this.windowMs) from++;
     const to = Math.min(list.length, from + count);
     for (let i = from; i < to; i++) this.unhold(list[i]!);
-    if (to === list.length) this.heldHere.delete(heldAt);
+    if (to === list.length) held.delete(mailbox);
     else list.splice(0, to);
   }
 
   /** Forget addresses with no connection whose budgets have nothing left to remember. */
   sweep(): void {
     const now = this.clock.now();
-    for (const [key, b] of this.byAddress) {
-      if (b.connections === 0 && (b.held === undefined || b.held.total(now) <= 0) && b.claims.full(now) && b.failedJoins.full(now) && b.mailboxes.full(now)) this.byAddress.delete(key);
+    this.forgetQuiet(now);
+    for (const [key, b] of this.byAddress) if (this.forgettable(b, now)) this.byAddress.delete(key);
+    for (const held of [this.heldHere.host, this.heldHere.join]) {
+      for (const [mailbox, list] of held) if (now - list[list.length - 1]!.at >= this.windowMs) held.delete(mailbox);
     }
-    for (const [heldAt, list] of this.heldHere) if (now - list[list.length - 1]!.at >= this.windowMs) this.heldHere.delete(heldAt);
+  }
+
+  /** Spend one of the address's failed joins (a join that found no nameplate). */
+  failedJoin(budget: AddressBudget): void {
+    const l = this.limits;
+    (budget.failedJoins ??= new TokenBucket(this.clock, l.failedJoinsPerMinute / 60, l.failedJoinsBurst)).take();
   }
 
   /** Addresses remembered right now (connected, or with budget still spent). */
@@ -142,7 +202,7 @@ export class Budgets {
         key,
         connections: 0,
         claims: new TokenBucket(clock, l.claimsPerSecond, l.claimsBurst),
-        failedJoins: new TokenBucket(clock, l.failedJoinsPerMinute / 60, l.failedJoinsBurst),
+        failedJoins: undefined,
         mailboxes: new TokenBucket(clock, l.mailboxesPerSecond, l.mailboxesBurst),
         held: undefined,
       };

@@ -18,9 +18,6 @@ import type { LimitName } from "./metrics.js";
 import { TokenBucket } from "./rate.js";
 import type { OpenResult, StoreEvent, Subscriber } from "./store/types.js";
 
-/** Where the budgets file a held blob's reservation: the mailbox and the side it waits for. */
-const heldAt = (mailbox: string, side: Side) => `${mailbox}:${side}`;
-
 /** A socket with more than this unsent is a consumer that does not read: it is closed. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -169,7 +166,7 @@ export class RelayConnection {
   }
 
   private async join(r: number, nameplate: string): Promise<void> {
-    if (!this.budget.failedJoins.has()) {
+    if (this.budget.failedJoins?.has() === false) {
       // Out of failed joins: no more guessing from this address until the budget refills.
       return this.refuse(r, "join_rate_limited", "too many joins of nameplates that do not exist from this address; wait a minute", "failed_joins_per_address");
     }
@@ -179,7 +176,7 @@ export class RelayConnection {
     const joined = await this.ctx.store.join(nameplate, sub.token);
     if (!joined.ok) {
       this.unregister(sub);
-      this.budget.failedJoins.take();
+      this.ctx.budgets.failedJoin(this.budget);
       return joined.reason === "crowded"
         ? this.refuse(r, "crowded", "that nameplate is taken or was used recently")
         : this.refuse(r, "not_found", "no device is hosting that nameplate");
@@ -231,7 +228,7 @@ export class RelayConnection {
     metrics.blobsPosted++;
     const to = otherSide(sub.side);
     const res = await store.post(mb, to, blob, limits.maxHeldPerMailbox);
-    if (res.status === "held") this.ctx.budgets.keep(reserved, heldAt(mb, to));
+    if (res.status === "held") this.ctx.budgets.keep(reserved, mb, to);
     else this.ctx.budgets.unhold(reserved);
     if (res.status !== "delivered" && res.expired > 0) metrics.drop("expired", res.expired);
     if (res.status === "full") {
@@ -272,7 +269,7 @@ export class RelayConnection {
   private activate(sub: Sub, opened: OpenResult): void {
     const { metrics } = this.ctx;
     if (opened.expired > 0) metrics.drop("expired", opened.expired);
-    if (opened.blobs.length > 0) this.ctx.budgets.taken(heldAt(sub.mailbox, sub.side), opened.blobs.length);
+    if (opened.blobs.length > 0) this.ctx.budgets.taken(sub.mailbox, sub.side, opened.blobs.length);
     for (const blob of opened.blobs) this.deliver(sub, blob);
     const buffered = sub.buffer;
     sub.buffer = undefined;
@@ -356,6 +353,11 @@ export class RelayConnection {
     this.closing = true;
     if (this.draining) await this.draining;
     if (this.subs.size === 0) return;
+    if (this.subs.size === 1) {
+      // The usual case (one pairing per connection), without an array and Promise.all around it.
+      const sub = this.subs.values().next().value!;
+      return this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e));
+    }
     const left = [...this.subs.values()];
     // What the store could not release expires with its TTL; the failure is logged (names only).
     await Promise.all(left.map((sub) => this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e))));

@@ -62,20 +62,29 @@ export interface AsyncLogger {
 export function stderrJsonLogger(): AsyncLogger {
   const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
   destination.on("error", () => {}); // a closed stderr must not take the relay down
-  let batch = "";
+  // Lines are copied into one buffer as they come and become one flat string at hand-over: a
+  // string built by `+=` is a rope of every line, which lives (and is copied by the young
+  // collector) until the hand-over flattens it.
+  const pending = Buffer.allocUnsafe(BATCH_BYTES);
+  let length = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const handOver = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    const lines = batch;
-    batch = "";
-    if (lines !== "") destination.write(lines);
+    if (length === 0) return;
+    const lines = pending.toString("utf8", 0, length);
+    length = 0;
+    destination.write(lines);
   };
   const gather = {
     write(line: string) {
-      batch += line;
-      if (batch.length >= BATCH_BYTES) handOver();
-      else if (timer === undefined) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: the line surely fits when this says so.
+      if (length + line.length * 3 > BATCH_BYTES) {
+        handOver();
+        if (line.length * 3 > BATCH_BYTES) return void destination.write(line);
+      }
+      length += pending.write(line, length);
+      if (timer === undefined) {
         // Wall time on purpose, not the relay's clock: it only paces writes to stderr and decides
         // nothing about the relay's state; a test's clock that nobody advances must not hold lines back.
         timer = setTimeout(handOver, BATCH_MS);

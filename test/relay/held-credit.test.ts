@@ -91,15 +91,15 @@ describe("held bytes come back when the blob is read", { timeout: 30_000 }, () =
     if (typeof a === "string") throw new Error(a);
     const first = budgets.hold(a, BLOB_BYTES);
     if ("code" in first) throw new Error(first.code);
-    budgets.keep(first, "m:join");
+    budgets.keep(first, "m", "join");
     now += 61_000; // the blob expired unread: its reservation has left the window
     const second = budgets.hold(a, BLOB_BYTES);
     if ("code" in second) throw new Error(second.code);
-    budgets.keep(second, "m:join");
+    budgets.keep(second, "m", "join");
     const cost = BLOB_BYTES + HELD_OVERHEAD_BYTES;
     expect(a.held!.total(now)).toBe(2 * cost); // the first leaves the sum with its slot, up to one slot late
     // One blob handed out: the expired one's reservation is skipped, the live one comes back.
-    budgets.taken("m:join", 1);
+    budgets.taken("m", "join", 1);
     expect(a.held!.total(now)).toBe(cost);
     budgets.leave(a);
     now += 5_000;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
-import { NameplatePool } from "../../src/relay/store/nameplates.js";
+import { NameplatePool, RecentNameplates } from "../../src/relay/store/nameplates.js";
 import { memoryStore } from "../../src/relay/store/memory.js";
 
 describe("nameplate allocation", () => {
@@ -66,5 +66,46 @@ describe("nameplate allocation", () => {
       }
     }
     expect(looked / 20_000).toBeLessThan(1.05);
+  });
+
+  it("remembers a taken or released nameplate until its time, per number, and nothing for a non-canonical one", () => {
+    const recent = new RecentNameplates();
+    recent.record("7", true, 1_000);
+    recent.record("512", false, 1_000);
+    recent.record("99999", true, 2_000);
+    expect(recent.joinedRecently("7", 999)).toBe(true);
+    expect(recent.joinedRecently("7", 1_000)).toBe(false); // out of date at its time
+    expect(recent.joinedRecently("512", 10)).toBe(false); // released, not joined
+    expect(recent.joinedRecently("99999", 1_500)).toBe(true);
+    // The same number written otherwise is another nameplate (none is hosted as "07").
+    for (const other of ["07", "7.0", " 7", "+7", "0x7", "", "100000", "0"]) expect(recent.joinedRecently(other, 0), other).toBe(false);
+    recent.record("07", true, 5_000); // ignored: not a nameplate the pool hands out
+    expect(recent.joinedRecently("7", 999)).toBe(true);
+    recent.forget("7");
+    expect(recent.joinedRecently("7", 0)).toBe(false);
+    recent.record("512", true, 3_000); // a later record replaces the earlier one
+    expect(recent.joinedRecently("512", 2_999)).toBe(true);
+    // Due records are zeroed; one made again since keeps its new time.
+    expect(recent.size).toBe(4); // "07" made none
+    recent.forgetDue(2_000);
+    expect(recent.joinedRecently("99999", 0)).toBe(false);
+    expect(recent.joinedRecently("512", 2_500)).toBe(true);
+    expect(recent.size).toBe(1);
+    recent.clear();
+    expect(recent.joinedRecently("512", 0)).toBe(false);
+    expect(recent.size).toBe(0);
+  });
+
+  it("memory store: a joined nameplate answers `crowded` for one TTL, then `not_found`", async () => {
+    const clock = new SimulatedClock();
+    const store = memoryStore({ clock, ttlSeconds: 60 });
+    await store.attach("i", () => {});
+    const np = (await store.host("0".repeat(32), "i.h"))!;
+    expect((await store.join(np, "i.j")).ok).toBe(true);
+    clock.increment(59_900);
+    expect(await store.join(np, "i.k")).toEqual({ ok: false, reason: "crowded" });
+    clock.increment(200);
+    expect(await store.join(np, "i.l")).toEqual({ ok: false, reason: "not_found" });
+    await store.close();
   });
 });

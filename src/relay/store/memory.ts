@@ -6,7 +6,7 @@
  * Counters for /metrics are kept as records change: a scrape costs O(1).
  */
 import { unrefSystemClock, type Clock } from "../../clock.js";
-import { NameplatePool } from "./nameplates.js";
+import { NameplatePool, RecentNameplates } from "./nameplates.js";
 import { tokenInstance, type JoinResult, type OpenResult, type PostResult, type RelayStore, type Side, type StoreDelivery, type StoreEvent } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -27,8 +27,8 @@ interface Held {
   readonly expiresAt: number;
 }
 
-const key = (mailbox: string, side: Side) => `${mailbox}:${side}`;
 const other = (side: Side): Side => (side === "host" ? "join" : "host");
+const SIDES: readonly Side[] = ["host", "join"];
 
 export const DEFAULT_TTL_SECONDS = 60;
 export const DEFAULT_JOINED_COOLDOWN_SECONDS = 15;
@@ -41,9 +41,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
 
   const nameplates = new Map<string, { mailbox: string; expiresAt: number }>();
   /** Recently taken/released nameplates: whether a joiner took it ("crowded" to a third party), until when that is said. */
-  const cooling = new Map<string, { joined: boolean; forgetAt: number }>();
-  const presence = new Map<string, { token: string; expiresAt: number }>();
-  const held = new Map<string, Held[]>();
+  const recent = new RecentNameplates();
+  // One map per side, keyed by mailbox id: no `${mailbox}:${side}` string to build, flatten and
+  // hash on every call.
+  const presence: Record<Side, Map<string, { token: string; expiresAt: number }>> = { host: new Map(), join: new Map() };
+  const held: Record<Side, Map<string, Held[]>> = { host: new Map(), join: new Map() };
   const instances = new Map<string, StoreDelivery>();
   let heldCount = 0;
   let closed = false;
@@ -58,9 +60,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   });
 
   function coolDown(np: string, joined: boolean, at = now()): void {
-    // Deleted first so the map stays in the order entries were (re)made: the sweep stops at the first live one.
-    cooling.delete(np);
-    cooling.set(np, { joined, forgetAt: at + ttlMs });
+    recent.record(np, joined, at + ttlMs);
     pool.giveBack(np, joined ? "joined" : "released", at);
     schedule();
   }
@@ -74,39 +74,38 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     }
     return rec;
   }
-  function presentToken(k: string): string | undefined {
-    const p = presence.get(k);
+  function presentToken(mailbox: string, side: Side): string | undefined {
+    const p = presence[side].get(mailbox);
     if (p === undefined) return undefined;
     if (live(p.expiresAt)) return p.token;
-    presence.delete(k);
+    presence[side].delete(mailbox);
     return undefined;
   }
   function send(token: string, event: StoreEvent): void {
     instances.get(tokenInstance(token))?.(token, event);
   }
   /** Drop expired blobs at the head of a queue; returns how many were dropped. */
-  function prune(k: string): number {
-    const q = held.get(k);
+  function prune(mailbox: string, side: Side): number {
+    const q = held[side].get(mailbox);
     if (!q) return 0;
     let n = 0;
     while (q.length > 0 && !live(q[0]!.expiresAt)) {
       q.shift();
       n++;
     }
-    if (q.length === 0) held.delete(k);
+    if (q.length === 0) held[side].delete(mailbox);
     heldCount -= n;
     return n;
   }
   function openSide(mailbox: string, side: Side, token: string): OpenResult {
-    const k = key(mailbox, side);
-    const old = presentToken(k);
-    presence.set(k, { token, expiresAt: now() + ttlMs });
+    const old = presentToken(mailbox, side);
+    presence[side].set(mailbox, { token, expiresAt: now() + ttlMs });
     if (old !== undefined && old !== token) send(old, { kind: "replaced" });
-    const peer = presentToken(key(mailbox, other(side)));
+    const peer = presentToken(mailbox, other(side));
     if (peer !== undefined) send(peer, { kind: "peer" });
-    const expired = prune(k);
-    const q = held.get(k) ?? [];
-    held.delete(k);
+    const expired = prune(mailbox, side);
+    const q = held[side].get(mailbox) ?? [];
+    held[side].delete(mailbox);
     heldCount -= q.length;
     schedule();
     return { blobs: q.map((h) => h.blob), expired, peerPresent: peer !== undefined };
@@ -118,24 +117,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     if (closed) return;
     let expired = 0;
     // Deleting the entry being visited is safe while iterating a Map: no copies of the keys.
-    for (const k of held.keys()) expired += prune(k);
+    for (const side of SIDES) for (const mailbox of held[side].keys()) expired += prune(mailbox, side);
     if (expired > 0) options.onExpired?.(expired);
     for (const np of nameplates.keys()) liveNameplate(np);
-    // Oldest first: only the expired head is visited, not every nameplate of the last TTL. (One
-    // made from a nameplate record that expired — found by this sweep, so at most a sweep ago —
-    // can be due up to that much before the entries ahead of it; it goes with them.)
-    const t = now();
-    for (const [np, c] of cooling) {
-      if (c.forgetAt > t) break;
-      cooling.delete(np);
-    }
-    for (const k of presence.keys()) presentToken(k);
+    recent.forgetDue(now());
+    for (const side of SIDES) for (const mailbox of presence[side].keys()) presentToken(mailbox, side);
     schedule();
   }
   function schedule() {
     // Sweep only while there is something to sweep, so an idle store schedules nothing.
     if (sweepTimer !== undefined || closed) return;
-    if (held.size + nameplates.size + cooling.size + presence.size === 0) return;
+    if (held.host.size + held.join.size + nameplates.size + recent.size + presence.host.size + presence.join.size === 0) return;
     sweepTimer = clock.setTimeout(sweep, Math.min(ttlMs, 1000));
   }
 
@@ -149,16 +141,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       const np = pool.take(now());
       if (np === undefined) return undefined;
       nameplates.set(np, { mailbox, expiresAt: now() + ttlMs });
-      cooling.delete(np);
-      presence.set(key(mailbox, "host"), { token, expiresAt: now() + ttlMs });
+      recent.forget(np);
+      presence.host.set(mailbox, { token, expiresAt: now() + ttlMs });
       schedule();
       return np;
     },
     async join(np, token): Promise<JoinResult> {
       const rec = liveNameplate(np);
       if (!rec) {
-        const c = cooling.get(np);
-        return { ok: false, reason: c && live(c.forgetAt) && c.joined ? "crowded" : "not_found" };
+        return { ok: false, reason: recent.joinedRecently(np, now()) ? "crowded" : "not_found" };
       }
       nameplates.delete(np);
       coolDown(np, true);
@@ -168,25 +159,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       return openSide(mailbox, side, token);
     },
     async post(mailbox, to, blob, maxHeld): Promise<PostResult> {
-      const k = key(mailbox, to);
-      const peer = presentToken(k);
+      const peer = presentToken(mailbox, to);
       if (peer !== undefined) {
         send(peer, { kind: "blob", blob });
         return { status: "delivered" };
       }
-      const expired = prune(k);
-      const q = held.get(k) ?? [];
+      const expired = prune(mailbox, to);
+      const q = held[to].get(mailbox) ?? [];
       if (q.length >= maxHeld) return { status: "full", expired };
       // Copy: the caller's buffer may be reused; the store owns what it holds.
       q.push({ blob: blob.slice(), expiresAt: now() + ttlMs });
-      held.set(k, q);
+      held[to].set(mailbox, q);
       heldCount++;
       schedule();
       return { status: "held", expired };
     },
     async leave(mailbox, side, token, np) {
-      const k = key(mailbox, side);
-      if (presence.get(k)?.token === token) presence.delete(k);
+      if (presence[side].get(mailbox)?.token === token) presence[side].delete(mailbox);
       if (np === undefined) return;
       const rec = liveNameplate(np);
       if (!rec || rec.mailbox !== mailbox) return;
@@ -196,10 +185,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     async refresh(subscribers) {
       const until = now() + ttlMs;
       for (const s of subscribers) {
-        const k = key(s.mailbox, s.side);
-        const p = presence.get(k);
+        const p = presence[s.side].get(s.mailbox);
         // Re-assert presence unless a newer opener took the side.
-        if (p === undefined || p.token === s.token) presence.set(k, { token: s.token, expiresAt: until });
+        if (p === undefined || p.token === s.token) presence[s.side].set(s.mailbox, { token: s.token, expiresAt: until });
         if (s.nameplate === undefined) continue;
         const rec = liveNameplate(s.nameplate);
         if (rec && rec.mailbox === s.mailbox) rec.expiresAt = until;
@@ -213,10 +201,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       closed = true;
       if (sweepTimer !== undefined) clock.clearTimeout(sweepTimer);
       sweepTimer = undefined;
-      held.clear();
+      for (const side of SIDES) {
+        held[side].clear();
+        presence[side].clear();
+      }
       nameplates.clear();
-      cooling.clear();
-      presence.clear();
+      recent.clear();
       instances.clear();
       heldCount = 0;
     },

@@ -29,6 +29,10 @@ class Fifo {
     this.at.push(availableAt);
     this.np.push(n);
   }
+  /** Entries not popped yet. */
+  get size(): number {
+    return this.at.length - this.head;
+  }
   /** Pops the head if it is available at `now`. */
   popReady(now: number): number | undefined {
     if (this.head >= this.at.length || this.at[this.head]! > now) return undefined;
@@ -113,5 +117,88 @@ export class NameplatePool {
     const picked = tier.unused[i]!;
     tier.unused[i] = tier.unused[last]!;
     return picked;
+  }
+}
+
+/** Offsets within a tier are below this (the largest tier has 90,000 numbers). */
+const TIER_STRIDE = 100_000;
+
+/** Where a nameplate lives in the tiers: [tier, offset], or undefined for anything not in one (e.g. "007"). */
+function place(nameplate: string): readonly [number, number] | undefined {
+  const n = Number(nameplate);
+  if (!Number.isInteger(n) || String(n) !== nameplate) return undefined;
+  for (let t = 0; t < NAMEPLATE_TIERS.length; t++) {
+    const [lo, hi] = NAMEPLATE_TIERS[t]!;
+    if (n >= lo && n <= hi) return [t, n - lo];
+  }
+  return undefined;
+}
+
+/**
+ * What the store remembers of recently taken or released nameplates — whether a joiner took it
+ * (a third party is told `crowded`, else `not_found`) and until when — in one slot per number of
+ * a tier, made when the tier is first used, where a map would make an entry object per pairing
+ * and keep it a TTL. A record out of date answers nothing; `forgetDue` also zeroes it (the relay
+ * keeps nothing about a pairing past the TTL), visiting only the records that are due, in the
+ * order they were made.
+ */
+export class RecentNameplates {
+  private readonly until: (Float64Array | undefined)[] = NAMEPLATE_TIERS.map(() => undefined);
+  private readonly joined: (Uint8Array | undefined)[] = NAMEPLATE_TIERS.map(() => undefined);
+  /** (forgetAt, tier * TIER_STRIDE + offset) of every record, oldest first. */
+  private due = new Fifo();
+
+  /** Remember `nameplate` until `forgetAt`: taken by a joiner, or released without one. */
+  record(nameplate: string, joined: boolean, forgetAt: number): void {
+    const p = place(nameplate);
+    if (p === undefined) return;
+    const [t, i] = p;
+    const size = NAMEPLATE_TIERS[t]![1] - NAMEPLATE_TIERS[t]![0] + 1;
+    const until = (this.until[t] ??= new Float64Array(size));
+    const flags = (this.joined[t] ??= new Uint8Array(size));
+    until[i] = forgetAt;
+    flags[i] = joined ? 1 : 0;
+    this.due.push(forgetAt, t * TIER_STRIDE + i);
+  }
+
+  /** Records made and not yet forgotten by `forgetDue` (out of date or not). */
+  get size(): number {
+    return this.due.size;
+  }
+
+  /** Zero every record whose time has come (one made again since keeps its new time). */
+  forgetDue(now: number): void {
+    for (let x = this.due.popReady(now); x !== undefined; x = this.due.popReady(now)) {
+      const t = Math.floor(x / TIER_STRIDE);
+      const i = x % TIER_STRIDE;
+      const until = this.until[t]!;
+      if (until[i]! <= now) {
+        until[i] = 0;
+        this.joined[t]![i] = 0;
+      }
+    }
+  }
+
+  /** Whether a joiner took `nameplate` and that is still remembered at `now`. */
+  joinedRecently(nameplate: string, now: number): boolean {
+    const p = place(nameplate);
+    if (p === undefined) return false;
+    const [t, i] = p;
+    return (this.until[t]?.[i] ?? 0) > now && this.joined[t]![i] === 1;
+  }
+
+  /** Forget `nameplate` (it is handed out again). */
+  forget(nameplate: string): void {
+    const p = place(nameplate);
+    if (p === undefined) return;
+    const until = this.until[p[0]];
+    if (until !== undefined) until[p[1]] = 0;
+  }
+
+  /** Forget everything (the store is closed). */
+  clear(): void {
+    this.until.fill(undefined);
+    this.joined.fill(undefined);
+    this.due = new Fifo();
   }
 }
