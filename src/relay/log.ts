@@ -58,14 +58,14 @@ export interface AsyncLogger {
   flush(): void;
 }
 
-/** JSON lines on stderr through pino, asynchronously (stdout carries only the `listening on` line). */
-export function stderrJsonLogger(): AsyncLogger {
-  const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
-  destination.on("error", () => {}); // a closed stderr must not take the relay down
-  // Lines are copied into one buffer as they come and become one flat string at hand-over: a
-  // string built by `+=` is a rope of every line, which lives (and is copied by the young
-  // collector) until the hand-over flattens it.
-  const pending = Buffer.allocUnsafe(BATCH_BYTES);
+/**
+ * Lines gathered for `sink`: handed over as one string once `maxBytes` would be exceeded or
+ * `maxMs` after the first, or on `handOver()`. They are copied into one buffer as they come and
+ * become one flat string at the hand-over: a string built by `+=` is a rope of every line, which
+ * lives (and is copied by the young collector) until the hand-over flattens it.
+ */
+export function lineGatherer(sink: (lines: string) => void, maxBytes: number, maxMs: number): { write(line: string): void; handOver(): void } {
+  const pending = Buffer.allocUnsafe(maxBytes);
   let length = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const handOver = () => {
@@ -74,24 +74,32 @@ export function stderrJsonLogger(): AsyncLogger {
     if (length === 0) return;
     const lines = pending.toString("utf8", 0, length);
     length = 0;
-    destination.write(lines);
+    sink(lines);
   };
-  const gather = {
+  return {
+    handOver,
     write(line: string) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: the line surely fits when this says so.
-      if (length + line.length * 3 > BATCH_BYTES) {
+      if (length + line.length * 3 > maxBytes) {
         handOver();
-        if (line.length * 3 > BATCH_BYTES) return void destination.write(line);
+        if (line.length * 3 > maxBytes) return sink(line);
       }
       length += pending.write(line, length);
       if (timer === undefined) {
         // Wall time on purpose, not the relay's clock: it only paces writes to stderr and decides
         // nothing about the relay's state; a test's clock that nobody advances must not hold lines back.
-        timer = setTimeout(handOver, BATCH_MS);
+        timer = setTimeout(handOver, maxMs);
         timer.unref();
       }
     },
   };
+}
+
+/** JSON lines on stderr through pino, asynchronously (stdout carries only the `listening on` line). */
+export function stderrJsonLogger(): AsyncLogger {
+  const destination = pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
+  destination.on("error", () => {}); // a closed stderr must not take the relay down
+  const gather = lineGatherer((lines) => destination.write(lines), BATCH_BYTES, BATCH_MS);
   const logger = pino(PINO_OPTIONS, gather);
   return {
     log: (event) => {
@@ -100,7 +108,7 @@ export function stderrJsonLogger(): AsyncLogger {
       else logger.info(event);
     },
     flush: () => {
-      handOver();
+      gather.handOver();
       try {
         destination.flushSync();
       } catch {

@@ -6,7 +6,8 @@
  * stderr. A canary line proves the capture would have seen the payload.
  */
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { lineGatherer } from "../../src/relay/log.js";
 import { memoryStore } from "../../src/relay/store/memory.js";
 import type { RelayStore } from "../../src/relay/store/types.js";
 import { captureLogs, rawClient, startRelay } from "./helpers.js";
@@ -72,5 +73,37 @@ describe("relay logs hold no payload", { timeout: 30_000 }, () => {
     const events = lines.map((l) => (JSON.parse(l) as { ev: string }).ev);
     expect(events).toEqual(expect.arrayContaining(["listening", "bad_frame", "limit", "conn.close", "shutdown"]));
     expectClean(relay.stderr());
+  });
+});
+
+describe("the default logger's line gatherer", () => {
+  it("hands lines over whole and in order: before a line would overflow, a line too long alone by itself, on hand-over, and after the delay", () => {
+    vi.useFakeTimers();
+    try {
+      const out: string[] = [];
+      const g = lineGatherer((lines) => out.push(lines), 40, 250);
+      const [a, e, b, z] = ["a".repeat(9) + "\n", "é".repeat(4) + "\n", "b".repeat(7) + "\n", "z".repeat(20) + "\n"];
+      g.write(a); // 10 chars: at most 30 bytes
+      g.write(e); // 10 bytes pending + at most 15
+      expect(out).toEqual([]);
+      g.write(b); // 19 bytes pending + at most 24 > 40: what is pending goes first
+      expect(out).toEqual([a + e]);
+      g.write(z); // over the bound even alone: the pending line, then it by itself
+      expect(out).toEqual([a + e, b, z]);
+      g.write("c\n");
+      g.write("d\n");
+      vi.advanceTimersByTime(249);
+      expect(out).toHaveLength(3);
+      vi.advanceTimersByTime(1);
+      expect(out[3]).toBe("c\nd\n");
+      g.write("f\n");
+      g.handOver();
+      g.handOver(); // nothing pending: nothing handed over
+      expect(out.slice(4)).toEqual(["f\n"]);
+      vi.advanceTimersByTime(1_000); // the hand-over cancelled its timer
+      expect(out).toHaveLength(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
