@@ -9,6 +9,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { Side } from "../protocol/rendezvous.js";
+import { TimedFifo } from "./fifo.js";
 import type { LimitName } from "./metrics.js";
 import type { RelayLimits } from "./options.js";
 import { TokenBucket, WindowSum } from "./rate.js";
@@ -44,15 +45,13 @@ export class Budgets {
   private readonly heldHere: Record<Side, Map<string, Reservation[]>> = { host: new Map(), join: new Map() };
   private readonly windowMs: number;
   /**
-   * Addresses whose last connection left, in the order they left (`idleAt[i]` when
-   * `idleBudgets[i]` did), looked at again once `quietMs` have passed: a token spent on the
-   * usual pairing has come back by then, so most addresses are forgotten a fraction of a second
-   * after their pairing — before the young collector promotes their budgets, where the periodic
-   * sweep alone kept them for seconds (and made every pairing leave old-generation garbage).
+   * Addresses whose last connection left, looked at again once `quietMs` have passed: a token
+   * spent on the usual pairing has come back by then, so most addresses are forgotten a fraction
+   * of a second after their pairing — before the young collector promotes their budgets, where
+   * the periodic sweep alone kept them for seconds (and made every pairing leave old-generation
+   * garbage).
    */
-  private idleBudgets: (AddressBudget | undefined)[] = [];
-  private idleAt: number[] = [];
-  private idleHead = 0;
+  private readonly quiet = new TimedFifo<AddressBudget>();
   /** Time for one token to come back in the slowest bucket every address uses. */
   private readonly quietMs: number;
   connections = 0;
@@ -81,31 +80,15 @@ export class Budgets {
   leave(budget: AddressBudget): void {
     budget.connections--;
     this.connections--;
-    if (budget.connections > 0) return;
-    this.idleBudgets.push(budget);
-    this.idleAt.push(this.clock.now());
+    if (budget.connections === 0) this.quiet.push(this.clock.now() + this.quietMs, budget);
   }
 
   /** Forget the addresses idle for `quietMs` whose budgets have nothing left to remember. */
   private forgetQuiet(now: number): void {
-    const { idleBudgets, idleAt } = this;
-    let head = this.idleHead;
-    while (head < idleAt.length && now - idleAt[head]! >= this.quietMs) {
-      const b = idleBudgets[head]!;
-      idleBudgets[head++] = undefined;
+    for (let b = this.quiet.popReady(now); b !== undefined; b = this.quiet.popReady(now)) {
       // Not yet forgettable (more spent, or back in use): the periodic sweep looks again.
       if (this.byAddress.get(b.key) === b && this.forgettable(b, now)) this.byAddress.delete(b.key);
     }
-    if (head === idleAt.length) {
-      this.idleBudgets = [];
-      this.idleAt = [];
-      head = 0;
-    } else if (head > 1024 && head * 2 > idleAt.length) {
-      this.idleBudgets = idleBudgets.slice(head);
-      this.idleAt = idleAt.slice(head);
-      head = 0;
-    }
-    this.idleHead = head;
   }
 
   private forgettable(b: AddressBudget, now: number): boolean {

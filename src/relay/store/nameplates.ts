@@ -8,6 +8,8 @@
  * host gave up while someone may still be typing the code), the second one longer.
  * The memory store uses `NameplatePool`; the Redis store runs the same algorithm in Lua.
  */
+import { TimedFifo } from "../fifo.js";
+
 export const NAMEPLATE_TIERS: readonly (readonly [number, number])[] = [
   [1, 99],
   [100, 999],
@@ -20,40 +22,15 @@ export const tierOf = (nameplate: string) => Math.max(0, nameplate.length - 2);
 
 export type CoolKind = "joined" | "released";
 
-/** A FIFO of (availableAt, nameplate) with amortised O(1) shift. */
-class Fifo {
-  private at: number[] = [];
-  private np: number[] = [];
-  private head = 0;
-  push(availableAt: number, n: number): void {
-    this.at.push(availableAt);
-    this.np.push(n);
-  }
-  /** Entries not popped yet. */
-  get size(): number {
-    return this.at.length - this.head;
-  }
-  /** Pops the head if it is available at `now`. */
-  popReady(now: number): number | undefined {
-    if (this.head >= this.at.length || this.at[this.head]! > now) return undefined;
-    const n = this.np[this.head++]!;
-    if (this.head > 1024 && this.head * 2 > this.at.length) {
-      this.at = this.at.slice(this.head);
-      this.np = this.np.slice(this.head);
-      this.head = 0;
-    }
-    return n;
-  }
-}
-
 interface Tier {
   readonly lo: number;
   readonly size: number;
   /** Never-handed-out numbers as offsets; the first `unusedLeft` are still free. Lazy. */
   unused: Uint32Array | undefined;
   unusedLeft: number;
-  readonly joined: Fifo;
-  readonly released: Fifo;
+  /** Nameplates given back after a join / a release, by when their cool-down ends. */
+  readonly joined: TimedFifo<number>;
+  readonly released: TimedFifo<number>;
 }
 
 export interface NameplatePoolOptions {
@@ -70,8 +47,8 @@ export class NameplatePool {
     size: hi - lo + 1,
     unused: undefined,
     unusedLeft: hi - lo + 1,
-    joined: new Fifo(),
-    released: new Fifo(),
+    joined: new TimedFifo<number>(),
+    released: new TimedFifo<number>(),
   }));
 
   constructor(private readonly options: NameplatePoolOptions) {}
@@ -90,7 +67,7 @@ export class NameplatePool {
   }
 
   /** The first number of `q` whose cool-down is over and which the store says is free. */
-  private reuse(q: Fifo, now: number): string | undefined {
+  private reuse(q: TimedFifo<number>, now: number): string | undefined {
     for (let n = q.popReady(now); n !== undefined; n = q.popReady(now)) {
       const np = String(n);
       if (this.options.usable(np)) return np;
@@ -146,7 +123,7 @@ export class RecentNameplates {
   private readonly until: (Float64Array | undefined)[] = NAMEPLATE_TIERS.map(() => undefined);
   private readonly joined: (Uint8Array | undefined)[] = NAMEPLATE_TIERS.map(() => undefined);
   /** (forgetAt, tier * TIER_STRIDE + offset) of every record, oldest first. */
-  private due = new Fifo();
+  private due = new TimedFifo<number>();
 
   /** Remember `nameplate` until `forgetAt`: taken by a joiner, or released without one. */
   record(nameplate: string, joined: boolean, forgetAt: number): void {
@@ -199,6 +176,6 @@ export class RecentNameplates {
   clear(): void {
     this.until.fill(undefined);
     this.joined.fill(undefined);
-    this.due = new Fifo();
+    this.due = new TimedFifo<number>();
   }
 }
