@@ -100,15 +100,16 @@ export class NameplatePool {
 /** Offsets within a tier are below this (the largest tier has 90,000 numbers). */
 const TIER_STRIDE = 100_000;
 
-/** Where a nameplate lives in the tiers: [tier, offset], or undefined for anything not in one (e.g. "007"). */
-function place(nameplate: string): readonly [number, number] | undefined {
+/**
+ * Where a nameplate lives in the tiers, as `tier * TIER_STRIDE + offset` (a number, not a pair:
+ * it is asked on every host and join), or -1 for any string the pool never hands out ("07", "0").
+ */
+function slotOf(nameplate: string): number {
+  const t = tierOf(nameplate);
+  const tier = NAMEPLATE_TIERS[t];
   const n = Number(nameplate);
-  if (!Number.isInteger(n) || String(n) !== nameplate) return undefined;
-  for (let t = 0; t < NAMEPLATE_TIERS.length; t++) {
-    const [lo, hi] = NAMEPLATE_TIERS[t]!;
-    if (n >= lo && n <= hi) return [t, n - lo];
-  }
-  return undefined;
+  if (tier === undefined || !Number.isInteger(n) || String(n) !== nameplate || n < tier[0] || n > tier[1]) return -1;
+  return t * TIER_STRIDE + (n - tier[0]);
 }
 
 /**
@@ -127,15 +128,16 @@ export class RecentNameplates {
 
   /** Remember `nameplate` until `forgetAt`: taken by a joiner, or released without one. */
   record(nameplate: string, joined: boolean, forgetAt: number): void {
-    const p = place(nameplate);
-    if (p === undefined) return;
-    const [t, i] = p;
+    const slot = slotOf(nameplate);
+    if (slot < 0) return;
+    const t = Math.floor(slot / TIER_STRIDE);
+    const i = slot % TIER_STRIDE;
     const size = NAMEPLATE_TIERS[t]![1] - NAMEPLATE_TIERS[t]![0] + 1;
     const until = (this.until[t] ??= new Float64Array(size));
     const flags = (this.joined[t] ??= new Uint8Array(size));
     until[i] = forgetAt;
     flags[i] = joined ? 1 : 0;
-    this.due.push(forgetAt, t * TIER_STRIDE + i);
+    this.due.push(forgetAt, slot);
   }
 
   /** Records made and not yet forgotten by `forgetDue` (out of date or not). */
@@ -158,18 +160,19 @@ export class RecentNameplates {
 
   /** Whether a joiner took `nameplate` and that is still remembered at `now`. */
   joinedRecently(nameplate: string, now: number): boolean {
-    const p = place(nameplate);
-    if (p === undefined) return false;
-    const [t, i] = p;
+    const slot = slotOf(nameplate);
+    if (slot < 0) return false;
+    const t = Math.floor(slot / TIER_STRIDE);
+    const i = slot % TIER_STRIDE;
     return (this.until[t]?.[i] ?? 0) > now && this.joined[t]![i] === 1;
   }
 
   /** Forget `nameplate` (it is handed out again). */
   forget(nameplate: string): void {
-    const p = place(nameplate);
-    if (p === undefined) return;
-    const until = this.until[p[0]];
-    if (until !== undefined) until[p[1]] = 0;
+    const slot = slotOf(nameplate);
+    if (slot < 0) return;
+    const until = this.until[Math.floor(slot / TIER_STRIDE)];
+    if (until !== undefined) until[slot % TIER_STRIDE] = 0;
   }
 
   /** Forget everything (the store is closed). */
