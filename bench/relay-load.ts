@@ -129,67 +129,101 @@ export async function closedLoop(hostUrl: string, joinUrl: string, slots: number
   return summarise(await closedLoopSamples(hostUrl, joinUrl, slots, total, blobBytes, limitMs));
 }
 
+/** One pairing as the loads run it: ms to the first blob and to both sockets closed, and its nameplate. Throws on any failure. */
+async function onePairing(hostUrl: string, joinUrl: string, blobA: string, blobB: string): Promise<{ firstMs: number; fullMs: number; nameplate: number }> {
+  const t0 = performance.now();
+  const host = new Peer(hostUrl, nextLoopbackAddress());
+  const join = new Peer(joinUrl, nextLoopbackAddress());
+  try {
+    await Promise.race([host.opened, host.failed]);
+    const hosted = await host.req({ t: "host" });
+    if (hosted.t !== "hosted") throw new Error(`host: ${hosted.t}`);
+    const nameplate = Number(hosted.nameplate);
+    host.post(hosted.m!, blobA);
+    await Promise.race([join.opened, join.failed]);
+    const joined = await join.req({ t: "join", nameplate: hosted.nameplate! });
+    if (joined.t !== "joined") throw new Error(`join: ${joined.t}`);
+    join.post(joined.m!, blobB);
+    const got = await Promise.race([join.blob, join.failed]);
+    if (got !== blobA) throw new Error("joiner got the wrong blob");
+    const t1 = performance.now();
+    if ((await Promise.race([host.blob, host.failed])) !== blobB) throw new Error("host got the wrong blob");
+    host.ws.close();
+    join.ws.close();
+    await Promise.all([host.closed, join.closed]);
+    return { firstMs: t1 - t0, fullMs: performance.now() - t0, nameplate };
+  } catch (e) {
+    host.ws.terminate();
+    join.ws.terminate();
+    throw e;
+  }
+}
+
+/** Where one load's pairings are tallied. */
+function tally(slots: number) {
+  const samples: LoadSamples = { slots, first: [], full: [], failed: 0, firstError: undefined, seconds: 0, maxNameplate: 0 };
+  const t0 = performance.now();
+  return {
+    samples,
+    async run(hostUrl: string, joinUrl: string, blobA: string, blobB: string): Promise<void> {
+      try {
+        const p = await onePairing(hostUrl, joinUrl, blobA, blobB);
+        samples.first.push(p.firstMs);
+        samples.full.push(p.fullMs);
+        samples.maxNameplate = Math.max(samples.maxNameplate, p.nameplate);
+      } catch (e) {
+        samples.failed++;
+        samples.firstError ??= e instanceof Error ? e.message : String(e);
+      }
+    },
+    done(): LoadSamples {
+      samples.seconds = (performance.now() - t0) / 1000;
+      return samples;
+    },
+  };
+}
+
 /** `closedLoop`, its samples unsummarised. */
 export async function closedLoopSamples(hostUrl: string, joinUrl: string, slots: number, total: number, blobBytes: number, limitMs: number): Promise<LoadSamples> {
-  const first: number[] = [];
-  const full: number[] = [];
   let started = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  let maxNameplate = 0;
   const deadline = Date.now() + limitMs;
   const blobA = randomBytes(blobBytes).toString("base64url");
   const blobB = randomBytes(blobBytes).toString("base64url");
-
-  async function pairing(): Promise<void> {
-    const t0 = performance.now();
-    const host = new Peer(hostUrl, nextLoopbackAddress());
-    const join = new Peer(joinUrl, nextLoopbackAddress());
-    try {
-      await Promise.race([host.opened, host.failed]);
-      const hosted = await host.req({ t: "host" });
-      if (hosted.t !== "hosted") throw new Error(`host: ${hosted.t}`);
-      maxNameplate = Math.max(maxNameplate, Number(hosted.nameplate));
-      host.post(hosted.m!, blobA);
-      await Promise.race([join.opened, join.failed]);
-      const joined = await join.req({ t: "join", nameplate: hosted.nameplate! });
-      if (joined.t !== "joined") throw new Error(`join: ${joined.t}`);
-      join.post(joined.m!, blobB);
-      const got = await Promise.race([join.blob, join.failed]);
-      if (got !== blobA) throw new Error("joiner got the wrong blob");
-      const t1 = performance.now();
-      if ((await Promise.race([host.blob, host.failed])) !== blobB) throw new Error("host got the wrong blob");
-      host.ws.close();
-      join.ws.close();
-      await Promise.all([host.closed, join.closed]);
-      first.push(t1 - t0);
-      full.push(performance.now() - t0);
-    } catch (e) {
-      failed++;
-      firstError ??= e instanceof Error ? e.message : String(e);
-      host.ws.terminate();
-      join.ws.terminate();
-    }
-  }
-
-  const t0 = performance.now();
+  const t = tally(slots);
   await Promise.all(
     Array.from({ length: slots }, async () => {
       while (started < total && Date.now() < deadline) {
         started++;
-        await pairing();
+        await t.run(hostUrl, joinUrl, blobA, blobB);
       }
     }),
   );
-  return {
-    slots,
-    first,
-    full,
-    failed: failed + (total - started),
-    firstError: firstError ?? (started < total ? `time limit: ${started}/${total} started` : undefined),
-    seconds: (performance.now() - t0) / 1000,
-    maxNameplate,
-  };
+  const samples = t.done();
+  samples.failed += total - started;
+  if (started < total) samples.firstError ??= `time limit: ${started}/${total} started`;
+  return samples;
+}
+
+/**
+ * An open loop: one pairing started every 1/rate s for `seconds` (however long the ones before
+ * take), as people arrive at a relay; `slots` in the result is the rate. What it is for is the
+ * largest nameplate at a sustained rate: with a 15 s cool-down after each join, 50 pairings/s
+ * keep ~750 nameplates cooling, so the numbers stay at three digits only if freed ones are reused.
+ */
+export async function openLoopSamples(hostUrl: string, joinUrl: string, perSecond: number, seconds: number, blobBytes: number): Promise<LoadSamples> {
+  const blobA = randomBytes(blobBytes).toString("base64url");
+  const blobB = randomBytes(blobBytes).toString("base64url");
+  const t = tally(perSecond);
+  const total = Math.round(perSecond * seconds);
+  const t0 = performance.now();
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / perSecond - performance.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    running.push(t.run(hostUrl, joinUrl, blobA, blobB));
+  }
+  await Promise.all(running);
+  return t.done();
 }
 
 export interface Parked {

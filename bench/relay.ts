@@ -1,5 +1,5 @@
 /**
- * Relay benchmark: `npm run bench:relay [-- --quick] [--repeat N] [--relay-entry FILE] [--out FILE] [--no-redis]`.
+ * Relay benchmark: `npm run bench:relay [-- --quick] [--repeat N] [--relay-entry FILE] [--out FILE] [--no-redis] [--sustained S]`.
  *
  * The method magic-wormhole's mailbox server was measured with (bench/relay-load.ts): a closed
  * loop of C slots, N pairings per run, at C = 1, 10, 100, 500; every pairing two fresh
@@ -24,6 +24,12 @@
  * with the median CPU per pairing), with every run's ratio in `ratioToFloorPerRun` and their range
  * in the table: one run's ratio moves ±0.15 from the next on this machine.
  * `--relay-entry` runs another checkout's relay (e.g. the code before a change) under the same load.
+ * Last (`--sustained S`, default 25 s in a full run, none with --quick): on fresh relays (every
+ * nameplate free), pairings started at 50/s for S seconds, an open loop, all relay scenarios at
+ * once: the largest nameplate handed out at that sustained rate.
+ * The run ends with the issue's targets, each with what this run measured and whether it holds;
+ * beside "pairs/s at C = 500 not below C = 100" stands the floor's own C = 500 ÷ C = 100, what
+ * the machine and load client allow a server that does nothing.
  * Writes bench/relay-results.json (or relay-results.quick.json with --quick).
  */
 import { writeFileSync } from "node:fs";
@@ -31,7 +37,7 @@ import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
-import { closedLoopSamples, makeWaiting, mergeSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
+import { closedLoopSamples, makeWaiting, mergeSamples, openLoopSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
 import { medianItem, rangeLabel } from "./lib/stats.js";
 
 const args = process.argv.slice(2);
@@ -59,6 +65,10 @@ const OUT = path.resolve(option("--out") ?? path.join(here, QUICK ? "relay-resul
 const WITH_REDIS = !flag("--no-redis");
 const REPEAT = Number(option("--repeat") ?? 1);
 if (!Number.isInteger(REPEAT) || REPEAT < 1 || REPEAT > 20) throw new RangeError(`--repeat must be an integer in 1..20, got ${option("--repeat")}`);
+const SUSTAINED_SECONDS = Number(option("--sustained") ?? (QUICK ? 0 : 25));
+if (!(SUSTAINED_SECONDS >= 0 && SUSTAINED_SECONDS <= 600)) throw new RangeError(`--sustained must be seconds in 0..600, got ${option("--sustained")}`);
+/** The rate the issue's nameplate target is stated at. */
+const SUSTAINED_PER_SECOND = 50;
 
 interface Scenario {
   readonly name: string;
@@ -79,6 +89,17 @@ interface RunRow extends LoadResult {
   readonly redisCommandsPerPairing: number | null;
   readonly redisRoundTripsPerPairing: number | null;
   readonly redisCpuMsPerPairing: number | null;
+}
+
+interface SustainedRow extends LoadResult {
+  readonly scenario: string;
+  readonly perSecond: number;
+}
+
+interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
 }
 
 interface MemoryRow {
@@ -189,6 +210,91 @@ function table(header: string[], rows: (string | number | null)[][]): string {
   return [line(all[0]!), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...all.slice(1).map(line)].join("\n");
 }
 
+/**
+ * The open loop at the issue's rate on fresh relays (so no nameplate is cooling from the closed
+ * loop), every relay scenario at the same time: each is its own server or Redis prefix.
+ */
+async function sustainedRuns(redis: PrivateRedis | undefined, spawnRelay: (extra: string[]) => Promise<Child>): Promise<SustainedRow[]> {
+  const fresh: { name: string; host: string; join: string }[] = [];
+  const mem = await spawnRelay([]);
+  fresh.push({ name: "memory, 1 relay", host: mem.url, join: mem.url });
+  if (redis) {
+    const one = await spawnRelay(["--redis", redis.url, "--redis-prefix", "s1:"]);
+    fresh.push({ name: "redis, 1 relay", host: one.url, join: one.url });
+    const two = [await spawnRelay(["--redis", redis.url, "--redis-prefix", "s2:"]), await spawnRelay(["--redis", redis.url, "--redis-prefix", "s2:"])];
+    fresh.push({ name: "redis, 2 relays", host: two[0]!.url, join: two[1]!.url });
+  }
+  process.stderr.write(`sustained: ${SUSTAINED_PER_SECOND} pairings/s for ${SUSTAINED_SECONDS} s, ${fresh.map((f) => f.name).join(", ")} at once\n`);
+  const results = await Promise.all(fresh.map((f) => openLoopSamples(f.host, f.join, SUSTAINED_PER_SECOND, SUSTAINED_SECONDS, BLOB_BYTES)));
+  return results.map((samples, i) => ({ scenario: fresh[i]!.name, perSecond: SUSTAINED_PER_SECOND, ...summarise(samples) }));
+}
+
+/** The issue's targets against this run's rows (a target whose rows are missing is left out). */
+function targetsOf(runs: readonly RunRow[], memory: readonly MemoryRow[], sustained: readonly SustainedRow[]): Target[] {
+  const out: Target[] = [];
+  const rows = (scenario: string) => runs.filter((r) => r.scenario === scenario);
+  const at = (scenario: string, c: number) => runs.find((r) => r.scenario === scenario && r.slots === c);
+  const memRows = rows("memory, 1 relay");
+  if (memRows.length > 0) {
+    out.push({
+      target: "memory store CPU per pairing ≤ 1.2× the floor, every C",
+      measured: memRows.map((r) => `C=${r.slots} ${r.ratioToFloor}`).join(", "),
+      met: memRows.every((r) => r.ratioToFloor !== null && r.ratioToFloor <= 1.2),
+    });
+  }
+  const redisRows = rows("redis, 1 relay");
+  if (redisRows.length > 0) {
+    out.push({
+      target: "Redis store (1 relay) ≤ 2× the floor in the relay, every C",
+      measured: redisRows.map((r) => `C=${r.slots} ${r.ratioToFloor}`).join(", "),
+      met: redisRows.every((r) => r.ratioToFloor !== null && r.ratioToFloor <= 2),
+    });
+    out.push({
+      target: "≤ 0.5 ms Redis CPU per pairing",
+      measured: redisRows.map((r) => `C=${r.slots} ${r.redisCpuMsPerPairing}`).join(", "),
+      met: redisRows.every((r) => r.redisCpuMsPerPairing !== null && r.redisCpuMsPerPairing <= 0.5),
+    });
+    const redisAll = [...redisRows, ...rows("redis, 2 relays")];
+    out.push({
+      target: "≤ 10 Redis round trips per pairing",
+      measured: `max ${Math.max(...redisAll.map((r) => r.redisRoundTripsPerPairing ?? Number.POSITIVE_INFINITY))}`,
+      met: redisAll.every((r) => r.redisRoundTripsPerPairing !== null && r.redisRoundTripsPerPairing <= 10),
+    });
+  }
+  const floor100 = at("floor (bare ws)", 100);
+  const floor500 = at("floor (bare ws)", 500);
+  if (floor100 && floor500) {
+    const floorRatio = +(floor500.pairsPerSecond / floor100.pairsPerSecond).toFixed(2);
+    for (const scenario of ["memory, 1 relay", "redis, 1 relay", "redis, 2 relays"]) {
+      const c100 = at(scenario, 100);
+      const c500 = at(scenario, 500);
+      if (!c100 || !c500) continue;
+      const ratio = +(c500.pairsPerSecond / c100.pairsPerSecond).toFixed(2);
+      out.push({
+        target: `${scenario}: pairs/s at C = 500 not below C = 100`,
+        measured: `${c500.pairsPerSecond} ÷ ${c100.pairsPerSecond} = ${ratio} (the floor's own: ${floorRatio})`,
+        met: ratio >= 1,
+      });
+    }
+  }
+  const waiting = memory.filter((m) => !m.scenario.startsWith("floor") && !Number.isNaN(m.waitingKiBPerConnection));
+  if (waiting.length > 0) {
+    out.push({
+      target: "≤ 15 KiB RSS per waiting connection",
+      measured: waiting.map((m) => `${m.scenario} ${m.waitingKiBPerConnection}`).join(", "),
+      met: waiting.every((m) => m.waitingKiBPerConnection <= 15),
+    });
+  }
+  if (sustained.length > 0) {
+    out.push({
+      target: `nameplates ≤ 3 digits at ${SUSTAINED_PER_SECOND} pairings/s sustained`,
+      measured: sustained.map((r) => `${r.scenario} max ${r.maxNameplate}${r.failed ? `, ${r.failed} failed` : ""}`).join(", "),
+      met: sustained.every((r) => r.maxNameplate <= 999 && r.failed === 0),
+    });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const redis = WITH_REDIS ? await startPrivateRedis() : undefined;
   const scenarios: Scenario[] = [];
@@ -267,6 +373,9 @@ async function main(): Promise<void> {
       };
     });
 
+    const sustained = SUSTAINED_SECONDS > 0 ? await sustainedRuns(redis, spawnRelay) : [];
+    const targets = targetsOf(runs, memory, sustained);
+
     const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
     const runTable = table(
       ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", REPEAT > 1 ? "÷ floor (runs min–max)" : "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
@@ -289,8 +398,20 @@ async function main(): Promise<void> {
       ["scenario", "RSS before MiB", "RSS after MiB", "RSS peak MiB", "KiB per idle connection", "KiB per waiting host"],
       memory.map((m) => [m.scenario, m.rssBeforeMiB, m.rssAfterMiB, m.rssPeakMiB, Number.isNaN(m.idleKiBPerConnection) ? null : m.idleKiBPerConnection, Number.isNaN(m.waitingKiBPerConnection) ? null : m.waitingKiBPerConnection]),
     );
-    process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}\n`);
-    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, repeat: REPEAT, runs, memory }, null, 2) + "\n");
+    const sustainedTable =
+      sustained.length === 0
+        ? ""
+        : `\n\nsustained ${SUSTAINED_PER_SECOND} pairings/s for ${SUSTAINED_SECONDS} s (open loop, fresh relays):\n` +
+          table(
+            ["scenario", "pairings", "failed", "pairing p50/p99 ms", "max nameplate"],
+            sustained.map((r) => [r.scenario, r.pairings, r.failed ? `${r.failed} (${r.firstError})` : 0, `${r.fullP50Ms} / ${r.fullP99Ms}`, r.maxNameplate]),
+          );
+    const targetTable = `\n\ntargets (issue 12${QUICK ? "; a --quick run is too short and too small to judge them" : ""}):\n${table(["target", "this run", "met"], targets.map((t) => [t.target, t.measured, t.met ? "yes" : "NO"]))}`;
+    process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}${sustainedTable}${targetTable}\n`);
+    writeFileSync(
+      OUT,
+      JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, repeat: REPEAT, runs, memory, sustained, targets }, null, 2) + "\n",
+    );
     process.stdout.write(`wrote ${OUT}\n`);
   } finally {
     await Promise.all(started.map((c) => c.stop()));
