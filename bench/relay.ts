@@ -38,6 +38,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
 import { closedLoopSamples, makeWaiting, mergeSamples, openLoopSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
+import { cpuPressure, cpuPressureLabel } from "./lib/machine.js";
 import { medianItem, rangeLabel } from "./lib/stats.js";
 
 const args = process.argv.slice(2);
@@ -296,6 +297,7 @@ function targetsOf(runs: readonly RunRow[], memory: readonly MemoryRow[], sustai
 }
 
 async function main(): Promise<void> {
+  const pressureAtStart = cpuPressure();
   const redis = WITH_REDIS ? await startPrivateRedis() : undefined;
   const scenarios: Scenario[] = [];
   const started: Child[] = [];
@@ -376,7 +378,7 @@ async function main(): Promise<void> {
     const sustained = SUSTAINED_SECONDS > 0 ? await sustainedRuns(redis, spawnRelay) : [];
     const targets = targetsOf(runs, memory, sustained);
 
-    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`;
+    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, CPU pressure at the start ${cpuPressureLabel(pressureAtStart)}, at the end ${cpuPressureLabel()}`;
     const runTable = table(
       ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", REPEAT > 1 ? "÷ floor (runs min–max)" : "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
       runs.map((r) => [
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${head}\n${runTable}\n\n${memTable}${sustainedTable}${targetTable}\n`);
     writeFileSync(
       OUT,
-      JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, repeat: REPEAT, runs, memory, sustained, targets }, null, 2) + "\n",
+      JSON.stringify({ date: new Date().toISOString(), quick: QUICK, node: process.version, loadavg: loadavg(), cpuPressure: { start: pressureAtStart, end: cpuPressure() }, relayEntry: path.relative(here, RELAY_ENTRY), pairingsPerRun: PAIRINGS, rounds: ROUNDS, repeat: REPEAT, runs, memory, sustained, targets }, null, 2) + "\n",
     );
     process.stdout.write(`wrote ${OUT}\n`);
   } finally {

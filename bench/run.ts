@@ -21,7 +21,7 @@ import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { machineInfo } from "./lib/machine.js";
+import { cpuPressureLabel, machineInfo } from "./lib/machine.js";
 import type { GuardStats } from "./lib/net-guard.js";
 import { FRAME_ROWS } from "./workloads/frames.js";
 import { buildResults, combineRuns, failedRow, formatTable, harnessProblems, type WorkloadRow } from "./lib/table.js";
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 50) throw new RangeError(`--repeat must be an integer from 1 to 50, got ${repeatArg}`);
   const t0 = Date.now();
   const machine = machineInfo();
-  process.stderr.write(`lethe bench (${quick ? "quick" : "full"}) on ${machine.cpuModel} x${machine.cores}, node ${machine.node}, load ${machine.loadAverage.join(" ")}\n`);
+  process.stderr.write(`lethe bench (${quick ? "quick" : "full"}) on ${machine.cpuModel} x${machine.cores}, node ${machine.node}, load ${machine.loadAverage.join(" ")}, CPU pressure ${cpuPressureLabel(machine.cpuPressure)}\n`);
 
   const runs: WorkloadRow[][] = [];
   const network: Record<string, unknown> = {};
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${formatTable(results.workloads)}\n\n`);
   process.stdout.write(
     `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${results.mode} run${repeat > 1 ? ` x${repeat}` : ""} ${durationS} s; ` +
+      `CPU pressure at the start ${cpuPressureLabel(machine.cpuPressure)}, at the end ${cpuPressureLabel()}; ` +
       `non-loopback attempts blocked: ${blocked}; written to ${path.relative(process.cwd(), out)}\n`,
   );
   if (check) {

@@ -191,6 +191,8 @@ export interface MachineInfo {
   readonly platform: string;
   readonly date: string;
   readonly loadAverage: readonly number[];
+  /** CPU pressure (PSI "some", %, 10 / 60 / 300 s) when the run started; null where absent. */
+  readonly cpuPressure: readonly [number, number, number] | null;
 }
 
 export interface BenchResults {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import dgram from "node:dgram";
 import dns from "node:dns";
+import { cpuPressureLabel, parseCpuPressure } from "../../bench/lib/machine.js";
 import { installLoopbackGuard, isLoopbackHost, NonLoopbackError } from "../../bench/lib/net-guard.js";
 import { interleave, median, medianItem, percentile } from "../../bench/lib/stats.js";
 import { buildResults, combineRuns, failedRow, formatTable, FULL_RUN_ONLY, harnessProblems, makeRow, missingRow, type WorkloadRow } from "../../bench/lib/table.js";
@@ -73,7 +74,7 @@ describe("table and results document", () => {
     expect(t[3]).toContain("NO");
   });
   it("results.json has the issue's shape, rows ordered by workload", () => {
-    const doc = buildResults({ cpuModel: "c", cores: 2, memoryGiB: 1, node: "v20", platform: "p", date: "d", loadAverage: [] }, "quick", 1, rows);
+    const doc = buildResults({ cpuModel: "c", cores: 2, memoryGiB: 1, node: "v20", platform: "p", date: "d", loadAverage: [], cpuPressure: null }, "quick", 1, rows);
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(["machine", "workloads"]));
     expect(doc.workloads.map((r) => r.workload)).toEqual([1, 2]);
     for (const r of doc.workloads) {
@@ -230,5 +231,15 @@ describe("one real baseline measurement", () => {
     } finally {
       sock.close();
     }
+  });
+});
+
+describe("machine state beside the numbers", () => {
+  it("reads the CPU pressure's 'some' averages, and nothing from text without them", () => {
+    const text = "some avg10=12.50 avg60=8.10 avg300=4.00 total=140302666\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+    expect(parseCpuPressure(text)).toEqual([12.5, 8.1, 4]);
+    expect(cpuPressureLabel(parseCpuPressure(text))).toBe("some 12.5 / 8.1 / 4 % (10 s / 60 s / 300 s)");
+    expect(parseCpuPressure("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")).toBeNull();
+    expect(cpuPressureLabel(null)).toBe("n/a");
   });
 });
