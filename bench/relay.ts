@@ -235,26 +235,21 @@ function targetsOf(runs: readonly RunRow[], memory: readonly MemoryRow[], sustai
   const out: Target[] = [];
   const rows = (scenario: string) => runs.filter((r) => r.scenario === scenario);
   const at = (scenario: string, c: number) => runs.find((r) => r.scenario === scenario && r.slots === c);
+  /** A per-row figure at most `max` at every C. */
+  const everyC = (target: string, of: readonly RunRow[], pick: (r: RunRow) => number | null, max: number): Target => ({
+    target,
+    measured: of.map((r) => `C=${r.slots} ${pick(r)}`).join(", "),
+    met: of.every((r) => {
+      const v = pick(r);
+      return v !== null && v <= max;
+    }),
+  });
   const memRows = rows("memory, 1 relay");
-  if (memRows.length > 0) {
-    out.push({
-      target: "memory store CPU per pairing ≤ 1.2× the floor, every C",
-      measured: memRows.map((r) => `C=${r.slots} ${r.ratioToFloor}`).join(", "),
-      met: memRows.every((r) => r.ratioToFloor !== null && r.ratioToFloor <= 1.2),
-    });
-  }
+  if (memRows.length > 0) out.push(everyC("memory store CPU per pairing ≤ 1.2× the floor, every C", memRows, (r) => r.ratioToFloor, 1.2));
   const redisRows = rows("redis, 1 relay");
   if (redisRows.length > 0) {
-    out.push({
-      target: "Redis store (1 relay) ≤ 2× the floor in the relay, every C",
-      measured: redisRows.map((r) => `C=${r.slots} ${r.ratioToFloor}`).join(", "),
-      met: redisRows.every((r) => r.ratioToFloor !== null && r.ratioToFloor <= 2),
-    });
-    out.push({
-      target: "≤ 0.5 ms Redis CPU per pairing",
-      measured: redisRows.map((r) => `C=${r.slots} ${r.redisCpuMsPerPairing}`).join(", "),
-      met: redisRows.every((r) => r.redisCpuMsPerPairing !== null && r.redisCpuMsPerPairing <= 0.5),
-    });
+    out.push(everyC("Redis store (1 relay) ≤ 2× the floor in the relay, every C", redisRows, (r) => r.ratioToFloor, 2));
+    out.push(everyC("≤ 0.5 ms Redis CPU per pairing", redisRows, (r) => r.redisCpuMsPerPairing, 0.5));
     const redisAll = [...redisRows, ...rows("redis, 2 relays")];
     out.push({
       target: "≤ 10 Redis round trips per pairing",
