@@ -6,6 +6,7 @@
  * Counters for /metrics are kept as records change: a scrape costs O(1).
  */
 import { unrefSystemClock, type Clock } from "../../clock.js";
+import { otherSide, SIDES } from "../../protocol/rendezvous.js";
 import { NameplatePool, RecentNameplates } from "./nameplates.js";
 import { tokenInstance, type JoinResult, type OpenResult, type PostResult, type RelayStore, type Side, type StoreDelivery, type StoreEvent } from "./types.js";
 
@@ -27,8 +28,6 @@ interface Held {
   readonly expiresAt: number;
 }
 
-const other = (side: Side): Side => (side === "host" ? "join" : "host");
-const SIDES: readonly Side[] = ["host", "join"];
 
 export const DEFAULT_TTL_SECONDS = 60;
 export const DEFAULT_JOINED_COOLDOWN_SECONDS = 15;
@@ -101,7 +100,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     const old = presentToken(mailbox, side);
     presence[side].set(mailbox, { token, expiresAt: now() + ttlMs });
     if (old !== undefined && old !== token) send(old, { kind: "replaced" });
-    const peer = presentToken(mailbox, other(side));
+    const peer = presentToken(mailbox, otherSide(side));
     if (peer !== undefined) send(peer, { kind: "peer" });
     const expired = prune(mailbox, side);
     const q = held[side].get(mailbox) ?? [];
