@@ -306,6 +306,11 @@ export class RelayConnection {
     this.ctx.log({ ev: "store.error", conn: this.id, op, error: e instanceof Error ? e.name : "unknown" });
   }
 
+  /** `closeSub` where nobody waits for the answer: what the store could not release expires with its TTL; the failure is logged (names only). */
+  private closeSubQuietly(sub: Sub, reason?: CloseReason): Promise<void> {
+    return this.closeSub(sub, reason).catch((e: unknown) => this.storeLost("leave", e));
+  }
+
   private async closeSub(sub: Sub, reason?: CloseReason): Promise<void> {
     if (sub.closed) return;
     const nameplate = sub.nameplate;
@@ -330,7 +335,7 @@ export class RelayConnection {
     const refreshEvery = (store.ttlSeconds * 1000) / 3;
     for (const sub of this.subs.values()) {
       if (sub.nameplate !== undefined && now - sub.claimedAt >= timings.nameplateLifetimeMs) {
-        void this.closeSub(sub, "nameplate_expired").catch((e: unknown) => this.storeLost("leave", e));
+        void this.closeSubQuietly(sub, "nameplate_expired");
         continue;
       }
       if (now - sub.lastRefresh < refreshEvery) continue;
@@ -355,12 +360,10 @@ export class RelayConnection {
     if (this.subs.size === 0) return;
     if (this.subs.size === 1) {
       // The usual case (one pairing per connection), without an array and Promise.all around it.
-      const sub = this.subs.values().next().value!;
-      return this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e));
+      return this.closeSubQuietly(this.subs.values().next().value!);
     }
     const left = [...this.subs.values()];
-    // What the store could not release expires with its TTL; the failure is logged (names only).
-    await Promise.all(left.map((sub) => this.closeSub(sub).catch((e: unknown) => this.storeLost("leave", e))));
+    await Promise.all(left.map((sub) => this.closeSubQuietly(sub)));
   }
 
   private send(frame: ServerFrame): void {
