@@ -10,26 +10,18 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { Budgets, HELD_OVERHEAD_BYTES } from "../../src/relay/budgets.js";
 import { defaultLimits } from "../../src/relay/options.js";
-import { getText, metric, rawClient, startRelay, type RawClient } from "./helpers.js";
+import { getText, metric, suiteRelay, type RawClient } from "./helpers.js";
 
 const BLOB_BYTES = 1024;
 const BLOB = Buffer.alloc(BLOB_BYTES, 3).toString("base64url");
 const PER_ADDRESS = 3 * (BLOB_BYTES + HELD_OVERHEAD_BYTES);
 const clock = new SimulatedClock();
-const open: RawClient[] = [];
-let stop: () => Promise<void> = async () => {};
-afterAll(async () => {
-  for (const c of open) c.close();
-  await stop();
-});
+const suite = suiteRelay();
+afterAll(() => suite.end());
 
 const mailbox = (n: number) => n.toString(16).padStart(32, "0");
 const post = (c: RawClient, m: string) => c.req({ t: "post", m, b: BLOB }).then((f) => (f.t === "ok" ? "ok" : String(f["code"])));
-async function client(url: string, from: string): Promise<RawClient> {
-  const c = await rawClient(url, from);
-  open.push(c);
-  return c;
-}
+const client = suite.client;
 /** Until the relay has seen `n` connections close (its 'close' may come a turn after the client's). */
 async function connectionsDownTo(server: { connectionCount(): number }, n: number): Promise<void> {
   for (let i = 0; i < 1000 && server.connectionCount() > n; i++) await turn();
@@ -42,8 +34,7 @@ async function advance(ms: number): Promise<void> {
 
 describe("held bytes come back when the blob is read", { timeout: 30_000 }, () => {
   it("a host whose held blobs were read may hold as much again; unread ones keep the budget spent", async () => {
-    const r = await startRelay({ clock, limits: { ...defaultLimits, maxHeldBytesPerAddress: PER_ADDRESS } });
-    stop = () => r.server.stop();
+    const r = await suite.relay({ clock, limits: { ...defaultLimits, maxHeldBytesPerAddress: PER_ADDRESS } });
     const addresses = async () => metric((await getText(r.url.replace("ws:", "http:") + "/metrics")).body, "lethe_relay_addresses");
 
     const host = await client(r.url, "127.95.0.1");

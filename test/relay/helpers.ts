@@ -1,6 +1,7 @@
 /**
  * Test helpers for the relay: a raw protocol client that awaits frames by predicate (no
- * sleeps), a per-run Redis key prefix with cleanup, and a relay started on a free port.
+ * sleeps), a per-run Redis key prefix with cleanup, a relay started on a free port, and a suite's
+ * clients and relay ended together (`suiteRelay`).
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -153,6 +154,35 @@ export async function startRelay(options: RelayServerOptions = {}) {
   const server = createRelayServer({ port: 0, log: false, ...options });
   const address = await server.start();
   return { server, ...address };
+}
+
+/**
+ * A suite's raw clients and relay, closed and stopped together (`end`, for afterAll): `client`
+ * opens one from an address and keeps it; `relay` starts the relay the suite ends with.
+ */
+export function suiteRelay(): {
+  client(url: string, from: string): Promise<RawClient>;
+  relay(options?: RelayServerOptions): ReturnType<typeof startRelay>;
+  end(): Promise<void>;
+} {
+  const clients: RawClient[] = [];
+  const relays: { server: { stop(): Promise<void> } }[] = [];
+  return {
+    async client(url, from) {
+      const c = await rawClient(url, from);
+      clients.push(c);
+      return c;
+    },
+    async relay(options) {
+      const r = await startRelay(options);
+      relays.push(r);
+      return r;
+    },
+    async end() {
+      for (const c of clients) c.close();
+      for (const r of relays) await r.server.stop();
+    },
+  };
 }
 
 export async function getText(url: string): Promise<{ status: number; body: string }> {

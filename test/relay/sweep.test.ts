@@ -10,26 +10,17 @@ import { setImmediate as turn } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { defaultLimits } from "../../src/relay/options.js";
-import { rawClient, startRelay, type Frame, type RawClient } from "./helpers.js";
+import { suiteRelay, type Frame } from "./helpers.js";
 
 const clock = new SimulatedClock();
-const clients: RawClient[] = [];
-let stop: () => Promise<void> = async () => {};
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await stop();
-});
+const suite = suiteRelay();
+afterAll(() => suite.end());
 
-async function client(url: string, from: string): Promise<RawClient> {
-  const c = await rawClient(url, from);
-  clients.push(c);
-  return c;
-}
+const client = suite.client;
 
 describe("a nameplate sweep from one address", { timeout: 30_000 }, () => {
   it("is held to the failed-join budget while ten victims on other addresses pair", async () => {
-    const r = await startRelay({ clock });
-    stop = () => r.server.stop();
+    const r = await suite.relay({ clock });
     const { failedJoinsBurst, failedJoinsPerMinute } = defaultLimits;
     const victims = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => ({ host: await client(r.url, `127.90.0.${i + 1}`), join: await client(r.url, `127.91.0.${i + 1}`) })),
