@@ -27,13 +27,9 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { closedLoopSamples } from "./relay-load.js";
 import { spawnListening } from "./relay-procs.js";
+import { option } from "./lib/args.js";
 import { median } from "./lib/stats.js";
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const RUNS = Number(option("--runs") ?? 2);
 const WARM = Number(option("--warm") ?? 3000);
 const COUNTED = Number(option("--pairings") ?? 1000);

@@ -38,15 +38,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
 import { closedLoopSamples, makeWaiting, mergeSamples, openLoopSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
+import { flag, option } from "./lib/args.js";
 import { cpuPressure, cpuPressureLabel } from "./lib/machine.js";
 import { medianItem, rangeLabel } from "./lib/stats.js";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const option = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const QUICK = flag("--quick");
 const SLOTS = QUICK ? [1, 10, 100] : [1, 10, 100, 500];
 const PAIRINGS = Number(process.env["RELAY_BENCH_PAIRINGS"] ?? (QUICK ? 300 : 2000));
