@@ -8,7 +8,7 @@
 import { setImmediate as turn } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
-import { Budgets, HELD_OVERHEAD_BYTES } from "../../src/relay/budgets.js";
+import { HELD_OVERHEAD_BYTES } from "../../src/relay/budgets.js";
 import { defaultLimits } from "../../src/relay/options.js";
 import { getText, metric, suiteRelay, type RawClient } from "./helpers.js";
 
@@ -73,29 +73,5 @@ describe("held bytes come back when the blob is read", { timeout: 30_000 }, () =
     await connectionsDownTo(r.server, 0);
     await advance(6_000);
     expect(await addresses()).toBe(0);
-  });
-
-  it("a reservation whose slot has left the window is not taken back twice", () => {
-    let now = 1_000_000;
-    const budgets = new Budgets({ ...defaultLimits, maxHeldBytesPerAddress: PER_ADDRESS }, { now: () => now, setTimeout: () => 0, clearTimeout: () => {} }, 60);
-    const a = budgets.admit("127.95.1.1");
-    if (typeof a === "string") throw new Error(a);
-    const first = budgets.hold(a, BLOB_BYTES);
-    if ("code" in first) throw new Error(first.code);
-    budgets.keep(first, "m", "join");
-    now += 61_000; // the blob expired unread: its reservation has left the window
-    const second = budgets.hold(a, BLOB_BYTES);
-    if ("code" in second) throw new Error(second.code);
-    budgets.keep(second, "m", "join");
-    const cost = BLOB_BYTES + HELD_OVERHEAD_BYTES;
-    expect(a.held!.total(now)).toBe(2 * cost); // the first leaves the sum with its slot, up to one slot late
-    // One blob handed out: the expired one's reservation is skipped, the live one comes back.
-    budgets.taken("m", "join", 1);
-    expect(a.held!.total(now)).toBe(cost);
-    budgets.leave(a);
-    now += 5_000;
-    expect(a.held!.total(now)).toBe(0);
-    budgets.sweep();
-    expect(budgets.size()).toBe(0);
   });
 });
