@@ -23,6 +23,11 @@ export const EXIT = Object.freeze({ ok: 0, internal: 1, usage: 2, session: 3, un
 
 /** Names of usage errors defined by the CLI modules themselves (kept apart to avoid loading them). */
 const USAGE_ERRORS = new Set(["DeviceUsageError", "EditsFileError", "RelayCliError", "CodeInputError"]);
+/**
+ * Also by name: `lethe relay` runs from its own bundle (scripts/bundle-relay.ts), whose copy of
+ * MissingDependencyError is not this module's class.
+ */
+const UNAVAILABLE_ERRORS = new Set(["MissingDependencyError"]);
 /** Socket errors that mean "could not start or reach a service". */
 const UNAVAILABLE_CODES = new Set(["EADDRINUSE", "EADDRNOTAVAIL", "EACCES", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ENOTFOUND"]);
 
@@ -32,7 +37,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof NameplateNotFoundError || error instanceof NameplateCrowdedError || error instanceof WrongCodeError || error instanceof SessionEndedError) {
     return EXIT.session;
   }
-  if (error instanceof SignalingError || error instanceof DiscoveryError || error instanceof MissingDependencyError) return EXIT.unavailable;
+  if (error instanceof SignalingError || error instanceof DiscoveryError || error instanceof MissingDependencyError || UNAVAILABLE_ERRORS.has(error.name)) return EXIT.unavailable;
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return EXIT.unavailable;
   return EXIT.internal;

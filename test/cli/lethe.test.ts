@@ -53,6 +53,11 @@ describe("lethe: one exit-code convention for every subcommand", { timeout: 60_0
     expect(exitCodeFor(new WrongCodeError("x"))).toBe(EXIT.session);
     expect(exitCodeFor(new SignalingClosedError("x"))).toBe(EXIT.unavailable);
     expect(exitCodeFor(new MissingDependencyError("werift"))).toBe(EXIT.unavailable);
+    // The copy inside the relay bundle (dist/cli/relay.mjs) is another class of the same name.
+    class MissingDependencyError2 extends Error {
+      override readonly name = "MissingDependencyError";
+    }
+    expect(exitCodeFor(new MissingDependencyError2("ioredis"))).toBe(EXIT.unavailable);
     expect(exitCodeFor(Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }))).toBe(EXIT.unavailable);
     expect(exitCodeFor(new TypeError("bug"))).toBe(EXIT.internal);
     expect(exitCodeFor("thrown string")).toBe(EXIT.internal);
