@@ -6,7 +6,7 @@
  * machine (docs/performance.md, "The relay"), so a 3% change cannot be seen there. This counts
  * instructions instead, with valgrind's callgrind (`apt-get install valgrind`; not needed by the
  * tests): the floor (bench/relay-floor.ts) and the relay (bench/relay-server.ts, or another
- * checkout's with `--relay-entry`) are bundled with esbuild (no tsx loader in the process) and
+ * checkout's with `--relay-entry`) are bundled as `lethe relay` ships (bench/lib/server-bundles.ts) and
  * run under `valgrind --tool=callgrind --separate-threads=yes`; the closed loop of
  * bench/relay-load.ts warms each up (3,000 pairings at C = 10), the counters are zeroed
  * (`callgrind_control -z`), 1,000 pairings are counted and dumped (`callgrind_control -d`).
@@ -20,14 +20,14 @@
  * thread) is below its ratio in CPU time (~1.15–1.25).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { closedLoopSamples } from "./relay-load.js";
 import { spawnListening } from "./relay-procs.js";
 import { option } from "./lib/args.js";
+import { serverBundle } from "./lib/server-bundles.js";
 import { median } from "./lib/stats.js";
 
 const RUNS = Number(option("--runs") ?? 2);
@@ -37,7 +37,6 @@ const SLOTS = Number(option("--slots") ?? 10);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RELAY_ENTRY = path.resolve(option("--relay-entry") ?? path.join(here, "relay-server.ts"));
 const OUT = path.resolve(option("--out") ?? path.join(here, "relay-instructions.json"));
-const BUNDLES = path.join(here, "..", "node_modules", ".cache", "lethe-bench");
 
 interface Count {
   readonly mainThread: number;
@@ -51,14 +50,6 @@ function requireTool(tool: string): void {
     process.stderr.write(`bench:relay-instructions needs ${tool} (Debian: apt-get install valgrind)\n`);
     process.exit(2);
   }
-}
-
-/** One self-contained ESM file per server (its packages stay imports, resolved from node_modules). */
-async function bundle(entry: string, name: string): Promise<string> {
-  mkdirSync(BUNDLES, { recursive: true });
-  const outfile = path.join(BUNDLES, `${name}.mjs`);
-  await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", packages: "external", target: "node20", outfile, logLevel: "warning" });
-  return outfile;
 }
 
 /** Instructions per counted pairing of one server run under callgrind. */
@@ -97,8 +88,8 @@ const millions = (n: number) => (n / 1e6).toFixed(3);
 async function main(): Promise<void> {
   requireTool("valgrind");
   requireTool("callgrind_control");
-  const floor = await bundle(path.join(here, "relay-floor.ts"), "relay-floor");
-  const relay = await bundle(RELAY_ENTRY, "relay-server");
+  const floor = await serverBundle(path.join(here, "relay-floor.ts"), "relay-floor");
+  const relay = await serverBundle(RELAY_ENTRY, "relay-server");
   const runs: { floor: Count; relay: Count }[] = [];
   for (let i = 0; i < RUNS; i++) {
     process.stderr.write(`run ${i + 1}/${RUNS}: floor and relay under callgrind …\n`);
@@ -114,7 +105,7 @@ async function main(): Promise<void> {
   const list = (pick: (x: { floor: Count; relay: Count }) => number) => runs.map((x) => millions(pick(x))).join(" / ");
   process.stdout.write(
     [
-      `relay instructions per pairing (callgrind, C = ${SLOTS}, ${WARM} warm-up + ${COUNTED} counted pairings, ${RUNS} runs, relay ${path.relative(process.cwd(), RELAY_ENTRY)})`,
+      `relay instructions per pairing (callgrind, C = ${SLOTS}, ${WARM} warm-up + ${COUNTED} counted pairings, ${RUNS} runs, relay ${path.relative(process.cwd(), RELAY_ENTRY)} bundled as lethe relay ships)`,
       `| server | main thread, M (runs) | all threads, M (runs) |`,
       `|---|---|---|`,
       `| floor (bare ws) | ${millions(fm)} (${list((x) => x.floor.mainThread)}) | ${millions(fa)} (${list((x) => x.floor.allThreads)}) |`,

@@ -4,7 +4,8 @@
  * The method magic-wormhole's mailbox server was measured with (bench/relay-load.ts): a closed
  * loop of C slots, N pairings per run, at C = 1, 10, 100, 500; every pairing two fresh
  * connections from their own loopback addresses, host/join, one blob each way, close.
- * Servers run in child processes: CPU per pairing is read from each server's /proc/<pid>/stat
+ * Servers run in child processes, each bundled as `lethe relay` ships (scripts/bundle-relay.ts,
+ * bench/lib/server-bundles.ts) and run by plain node: CPU per pairing is read from each server's /proc/<pid>/stat
  * over the run, RSS from /proc/<pid>/status. In the same run, at each C, the same load runs
  * against a bare `ws` forwarder (bench/relay-floor.ts): the floor the relay's CPU is divided by.
  * At each C the scenarios take turns in rounds (`RELAY_BENCH_ROUNDS`, default 4, each round at
@@ -16,9 +17,9 @@
  * command counts, read events (request round trips) and CPU are this run's alone.
  * Then, per server: RSS before/after/peak, and RSS per idle and per waiting connection: K
  * connections parked in two steps (K/3, then the other 2K/3), then each hosts a nameplate and
- * waits (again K/3, then 2K/3). Per connection is the slope over the second step, so the fixed
- * cost of the V8 heap growing to its working size (which the first connections pay) is not
- * spread over them; the first-step totals are in the JSON.
+ * waits (again K/3, then 2K/3); K = 9,000 (600 with --quick). Per connection is the slope over the
+ * second step, so the fixed cost of the V8 heap growing to its working size (which the first
+ * connections pay) is not spread over them; the first-step totals are in the JSON.
  * `--repeat N` runs the closed loop (every C, every scenario) N times over on the same servers and
  * reports, per scenario and C, the run whose ratio to the floor is the median (the floor: the run
  * with the median CPU per pairing), with every run's ratio in `ratioToFloorPerRun` and their range
@@ -37,6 +38,7 @@ import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuMs, peakRssKiB, rssKiB, spawnListening, startPrivateRedis, type Child, type PrivateRedis } from "./relay-procs.js";
+import { serverBundle } from "./lib/server-bundles.js";
 import { closedLoopSamples, makeWaiting, mergeSamples, openLoopSamples, parkIdle, summarise, type LoadResult, type LoadSamples } from "./relay-load.js";
 import { flag, option } from "./lib/args.js";
 import { cpuPressure, cpuPressureLabel } from "./lib/machine.js";
@@ -51,7 +53,12 @@ const PAIRINGS = Number(process.env["RELAY_BENCH_PAIRINGS"] ?? (QUICK ? 300 : 20
  * machine whose load drifts during the run then weighs on the floor and the relay alike.
  */
 const ROUNDS = Number(process.env["RELAY_BENCH_ROUNDS"] ?? 4);
-const PARKED = QUICK ? 600 : 3000;
+/**
+ * Connections parked for RSS per connection. 9,000 (3,000 until 2026-12-07): run as a bundle, the
+ * relay starts with ~60 MB less memory than under tsx, and over 2,000 connections its slope was
+ * mostly the V8 heap's own growth steps (15.5–15.9 KiB per waiting host; 7.5 over 6,000).
+ */
+const PARKED = QUICK ? 600 : 9000;
 const BLOB_BYTES = 1024;
 const RUN_LIMIT_MS = QUICK ? 30_000 : 120_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -291,13 +298,16 @@ async function main(): Promise<void> {
   const redis = WITH_REDIS ? await startPrivateRedis() : undefined;
   const scenarios: Scenario[] = [];
   const started: Child[] = [];
+  // Both servers as they run outside the repo: bundles, plain node (bench/lib/server-bundles.ts).
+  const relayBundle = await serverBundle(RELAY_ENTRY, "relay-server");
+  const floorBundle = await serverBundle(FLOOR_ENTRY, "relay-floor");
   const spawnRelay = async (extra: string[]) => {
-    const c = await spawnListening(RELAY_ENTRY, relayArgs(extra));
+    const c = await spawnListening(relayBundle, relayArgs(extra));
     started.push(c);
     return c;
   };
   try {
-    const floor = await spawnListening(FLOOR_ENTRY, []);
+    const floor = await spawnListening(floorBundle, []);
     started.push(floor);
     scenarios.push({ name: "floor (bare ws)", servers: [floor], rssBeforeKiB: rssKiB(floor.pid) });
     const mem = await spawnRelay([]);
@@ -368,7 +378,7 @@ async function main(): Promise<void> {
     const sustained = SUSTAINED_SECONDS > 0 ? await sustainedRuns(redis, spawnRelay) : [];
     const targets = targetsOf(runs, memory, sustained);
 
-    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, CPU pressure at the start ${cpuPressureLabel(pressureAtStart)}, at the end ${cpuPressureLabel()}`;
+    const head = `relay bench (${QUICK ? "quick" : "full"}): closed loop, ${PAIRINGS} pairings per run (in up to ${ROUNDS} rounds, scenarios taking turns)${REPEAT > 1 ? `, ${REPEAT} runs (each row the median run)` : ""}, ${BLOB_BYTES} B blobs, loopback, Node ${process.version}, relay ${path.relative(process.cwd(), RELAY_ENTRY)} (bundled as lethe relay ships), load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, CPU pressure at the start ${cpuPressureLabel(pressureAtStart)}, at the end ${cpuPressureLabel()}`;
     const runTable = table(
       ["scenario", "C", "pairs/s", "first blob p50/p99 ms", "pairing p50/p99 ms", "server CPU ms/pairing", REPEAT > 1 ? "÷ floor (runs min–max)" : "÷ floor (rounds min–max)", "Redis cmds/pairing", "Redis round trips/pairing", "Redis CPU ms/pairing", "failed", "max nameplate"],
       runs.map((r) => [
