@@ -13,11 +13,11 @@
  * per server: the median µs per pairing, the median of its per-round ratios to the floor, every
  * round's ratio, and for each relay after the first, in how many rounds it cost less than the first.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closedLoopSamples } from "./relay-load.js";
-import { spawnListening, type Child } from "./relay-procs.js";
+import { cpuMicrosAllThreads, spawnListening, type Child } from "./relay-procs.js";
 import { option } from "./lib/args.js";
 import { serverBundle } from "./lib/server-bundles.js";
 import { median } from "./lib/stats.js";
@@ -34,19 +34,6 @@ const OUT = option("--out");
 if (SLOTS.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new RangeError(`--c must list integers in 1..1000, got ${option("--c")}`);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || !Number.isInteger(PAIRINGS) || PAIRINGS < 10) throw new RangeError("--rounds ≥ 1 and --pairings ≥ 10, integers");
 
-/** CPU time of every thread of `pid` so far, in µs (schedstat: ns, not the 10 ms ticks of /proc/<pid>/stat). */
-function cpuMicros(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // the thread ended between the listing and the read: its time is in no later reading either
-    }
-  }
-  return ns / 1000;
-}
-
 interface Server {
   readonly name: string;
   readonly child: Child;
@@ -61,10 +48,10 @@ async function main(): Promise<void> {
       servers.push({ name: ENTRIES.length > 1 ? `relay ${i + 1} (${label})` : "relay", child: await spawnListening(run, ["--port", "0"]) });
     }
     const round = async (s: Server, slots: number, n: number): Promise<number> => {
-      const before = cpuMicros(s.child.pid);
+      const before = cpuMicrosAllThreads(s.child.pid);
       const r = await closedLoopSamples(s.child.url, s.child.url, slots, n, 1024, 300_000);
       if (r.failed > 0) throw new Error(`${s.name}: ${r.failed} pairings failed: ${r.firstError}`);
-      return (cpuMicros(s.child.pid) - before) / n;
+      return (cpuMicrosAllThreads(s.child.pid) - before) / n;
     };
     for (const s of servers) await round(s, 10, 3000); // warm-up: the JIT and the heap at working size
     const results: { c: number; server: string; microsPerPairing: number[]; ratioToFloor: number[] }[] = [];

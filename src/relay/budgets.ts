@@ -8,7 +8,7 @@
  * a load balancer an address gets up to N times each budget.
  */
 import type { Clock } from "../clock.js";
-import type { Side } from "../protocol/rendezvous.js";
+import { SIDES, type Side } from "../protocol/rendezvous.js";
 import { TimedFifo } from "./fifo.js";
 import type { LimitName } from "./metrics.js";
 import type { RelayLimits } from "./options.js";
@@ -161,7 +161,8 @@ export class Budgets {
     const now = this.clock.now();
     this.forgetQuiet(now);
     for (const [key, b] of this.byAddress) if (this.forgettable(b, now)) this.byAddress.delete(key);
-    for (const held of [this.heldHere.host, this.heldHere.join]) {
+    for (const side of SIDES) {
+      const held = this.heldHere[side];
       for (const [mailbox, list] of held) if (now - list[list.length - 1]!.at >= this.windowMs) held.delete(mailbox);
     }
   }

@@ -28,7 +28,6 @@ interface Held {
   readonly expiresAt: number;
 }
 
-
 export const DEFAULT_TTL_SECONDS = 60;
 export const DEFAULT_JOINED_COOLDOWN_SECONDS = 15;
 export const DEFAULT_RELEASED_COOLDOWN_SECONDS = 60;
